@@ -1,0 +1,106 @@
+/* leg: one browser's RTCPeerConnection as the relay sees it: ICE-lite state, the DTLS
+ * association, the SRTP session, and its inbound and outbound RTP streams (BUNDLE, rtcp-mux:
+ * everything on one 5-tuple).
+ *
+ * Ownership: a leg belongs to its call (call->legs) and is listed by its worker (w->legs);
+ * the worker's addrmap borrows it. leg_destroy() unlinks it from all three and frees it. */
+#ifndef MEDIA_LEG_H
+#define MEDIA_LEG_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "base/loop.h"
+#include "media/ice.h"
+#include "media/media.h"
+#include "media/negotiate.h"
+
+struct worker;
+struct call;
+struct dtls_conn;
+struct srtp_session;
+
+enum leg_kind { LEG_AUDIO, LEG_VIDEO, LEG_NKINDS };
+
+/* what the controlling thread negotiated for a new leg */
+struct leg_params {
+	char lufrag[ICE_UFRAG_MAX + 1], lpwd[ICE_PWD_MAX + 1];
+	struct neg_result neg;
+	uint32_t out_ssrc[LEG_NKINDS], out_rtx_ssrc;
+	char cname[32];
+};
+
+/* an RTP stream the browser sends us */
+struct stream_in {
+	uint32_t ssrc;               /* learned from the first packet, 0 before */
+	uint32_t rtx_ssrc;
+	uint16_t base_seq, max_seq;
+	uint32_t cycles;
+	uint64_t received;
+	uint64_t expected_prior, received_prior; /* at the last report, for fraction lost */
+	bool started;
+	uint64_t last_sr_recv_us;    /* when its last SR arrived */
+	uint32_t last_sr_mid;        /* middle 32 bits of that SR's NTP time (for LSR) */
+};
+
+/* an RTP stream we send the browser (what another leg sent us, rewritten) */
+struct stream_out {
+	uint32_t ssrc;               /* ours, announced in the answer */
+	uint32_t src_ssrc;           /* the inbound SSRC currently mapped onto it */
+	bool mapped;
+	uint16_t seq_delta;          /* out = in + delta (mod 2^16) */
+	uint32_t ts_delta;
+	uint16_t last_seq;
+	uint32_t last_ts;
+	uint64_t last_us;            /* when the last packet was sent */
+	uint32_t packets, octets;    /* for SR */
+	struct leg *src_leg;         /* where PLI/NACK for this stream go */
+};
+
+struct leg {
+	struct leg *wnext;           /* worker's list */
+	struct leg *cnext;           /* call's list */
+	struct worker *w;
+	struct call *call;
+	uint32_t id;
+	struct leg_params p;
+	struct ice_lite ice;
+	struct dtls_conn *dtls;
+	struct srtp_session *srtp;
+	struct sockaddr_storage peer;  /* where DTLS came from / media goes before nomination */
+	bool has_peer;
+	bool connected, failed;
+	struct loop_timer dtls_timer;
+	uint64_t created_us, next_rtcp_us, last_pli_sent_us[LEG_NKINDS];
+	struct stream_in in[LEG_NKINDS];
+	struct stream_out out[LEG_NKINDS];
+	struct media_leg_stats st;
+};
+
+int leg_create(struct leg **lp, struct worker *w, struct call *call, uint32_t id,
+	       const struct leg_params *p);
+void leg_destroy(struct leg *l);
+
+/* packet handlers, called by the worker for datagrams from this leg's checked address */
+void leg_recv_stun(struct leg *l, const uint8_t *buf, size_t len, const struct sockaddr *from);
+void leg_recv_dtls(struct leg *l, const uint8_t *buf, size_t len, const struct sockaddr *from);
+void leg_recv_rtp(struct leg *l, uint8_t *buf, size_t len);
+void leg_recv_rtcp(struct leg *l, uint8_t *buf, size_t len);
+/* once per worker tick: RTCP reports, consent, timeouts */
+void leg_tick(struct leg *l, uint64_t now_us);
+
+/* where media to this leg goes now (nominated, consent-fresh address), or NULL */
+const struct sockaddr *leg_dest(const struct leg *l);
+/* protect buf (len bytes, capacity WORKER_PKT_CAP) as RTP or RTCP and queue it */
+void leg_send_rtp_slot(struct leg *l, uint8_t *slot, size_t len);
+void leg_send_rtcp(struct leg *l, const uint8_t *buf, size_t len);
+/* forwarding (forward.c): one inbound RTP packet of l to every other leg of its call */
+void forward_rtp(struct leg *src, enum leg_kind kind, const uint8_t *buf, size_t len,
+		 bool is_rtx);
+/* ask the sender of what l receives on kind for a keyframe (throttled) */
+void forward_request_keyframe(struct leg *l, enum leg_kind kind);
+/* rtcp (leg_rtcp.c) */
+void leg_rtcp_handle(struct leg *l, const uint8_t *buf, size_t len);
+void leg_rtcp_report(struct leg *l, uint64_t now_us);
+
+#endif

@@ -1,0 +1,196 @@
+/* leg_rtcp: RTCP is terminated per leg. What a browser reports about our streams feeds our
+ * own decisions (RTT, keyframe and retransmission requests relayed to the sender); the
+ * browser gets our own SR/RR/SDES about once a second. */
+#define LOG_MODULE "rtcp"
+#include "base/clock.h"
+#include "base/log.h"
+#include "media/call.h"
+#include "media/leg.h"
+#include "media/rtcp.h"
+#include "media/srtp_session.h"
+#include "media/worker.h"
+
+#include <string.h>
+
+#define LEG_RTCP_INTERVAL_US 1000000u
+#define LEG_NACK_MAX 64
+
+static int leg_out_kind(const struct leg *l, uint32_t ssrc)
+{
+	for (int k = 0; k < LEG_NKINDS; k++)
+		if (l->out[k].ssrc == ssrc)
+			return k;
+	return -1;
+}
+
+static int leg_in_kind(const struct leg *l, uint32_t ssrc)
+{
+	for (int k = 0; k < LEG_NKINDS; k++)
+		if (ssrc && l->in[k].ssrc == ssrc)
+			return k;
+	return -1;
+}
+
+static uint32_t leg_ntp_mid(uint64_t now_us)
+{
+	(void)now_us;
+	return (uint32_t)(rtcp_ntp_from_unix_us(clock_wall_ms() * 1000u) >> 16);
+}
+
+static void leg_on_sr(struct leg *l, const struct rtcp_pkt *p)
+{
+	int k = leg_in_kind(l, p->sender_ssrc);
+	if (k < 0)
+		return;
+	l->in[k].last_sr_mid = (uint32_t)(p->ntp >> 16);
+	l->in[k].last_sr_recv_us = l->w->now_us;
+}
+
+static void leg_on_report_blocks(struct leg *l, const struct rtcp_pkt *p)
+{
+	struct rtcp_report_block b;
+	for (size_t i = 0; i < p->nblocks && rtcp_report_block_get(p, i, &b) == 0; i++) {
+		if (leg_out_kind(l, b.ssrc) < 0 || !b.lsr)
+			continue;
+		uint32_t rtt = leg_ntp_mid(l->w->now_us) - b.lsr - b.dlsr; /* 1/65536 s */
+		if (rtt < 65536u * 10u)
+			l->st.rtt_us = (uint32_t)((uint64_t)rtt * 1000000u >> 16);
+	}
+}
+
+struct leg_nack_acc {
+	uint16_t seqs[LEG_NACK_MAX];
+	size_t n;
+	uint16_t delta;
+};
+
+static void leg_nack_collect(uint16_t seq, void *arg)
+{
+	struct leg_nack_acc *a = arg;
+	if (a->n < LEG_NACK_MAX)
+		a->seqs[a->n++] = (uint16_t)(seq - a->delta);
+}
+
+/* a receiver asks for retransmissions of our outbound stream: ask its sender */
+static void leg_on_nack(struct leg *l, const struct rtcp_pkt *p)
+{
+	int k = leg_out_kind(l, p->media_ssrc);
+	struct leg *src = k < 0 ? NULL : l->out[k].src_leg;
+	l->st.nacks_rx++;
+	if (!src || !src->connected || !(src->p.neg.video.fb & SDP_FB_NACK) || k != LEG_VIDEO)
+		return;
+	struct leg_nack_acc acc = {.delta = l->out[k].seq_delta};
+	rtcp_nack_foreach(p, leg_nack_collect, &acc);
+	uint8_t pkt[LEG_NACK_MAX * 4 + 16];
+	size_t n = rtcp_build_nack(pkt, sizeof(pkt), src->out[k].ssrc, src->in[k].ssrc,
+				   acc.seqs, acc.n);
+	if (n) {
+		src->st.nacks_tx++;
+		leg_send_rtcp(src, pkt, n);
+	}
+}
+
+static void leg_on_keyframe_request(struct leg *l, const struct rtcp_pkt *p)
+{
+	uint32_t ssrc = p->media_ssrc;
+	uint8_t seq;
+	if (p->count == RTCP_FMT_FIR && rtcp_fir_parse(p, &ssrc, &seq))
+		return;
+	l->st.plis_rx++;
+	if (leg_out_kind(l, ssrc) == LEG_VIDEO)
+		forward_request_keyframe(l, LEG_VIDEO);
+}
+
+void leg_rtcp_handle(struct leg *l, const uint8_t *buf, size_t len)
+{
+	struct rtcp_pkt p;
+	size_t off = 0;
+	while (rtcp_next(buf, len, &off, &p) == 1) {
+		if (p.pt == RTCP_SR) {
+			leg_on_sr(l, &p);
+			leg_on_report_blocks(l, &p);
+		} else if (p.pt == RTCP_RR) {
+			leg_on_report_blocks(l, &p);
+		} else if (p.pt == RTCP_RTPFB && p.count == RTCP_FMT_NACK) {
+			leg_on_nack(l, &p);
+		} else if (p.pt == RTCP_PSFB &&
+			   (p.count == RTCP_FMT_PLI || p.count == RTCP_FMT_FIR)) {
+			leg_on_keyframe_request(l, &p);
+		}
+	}
+}
+
+void leg_recv_rtcp(struct leg *l, uint8_t *buf, size_t len)
+{
+	if (!l->srtp)
+		return;
+	if (srtp_session_unprotect_rtcp(l->srtp, buf, &len)) {
+		l->st.rx_dropped++;
+		log_limited(LOG_DEBUG, "leg %u: SRTCP unprotect failed", l->id);
+		return;
+	}
+	leg_rtcp_handle(l, buf, len);
+}
+
+/* --- our reports --- */
+
+static size_t leg_report_blocks(struct leg *l, struct rtcp_report_block *rb, uint64_t now_us)
+{
+	size_t n = 0;
+	for (int k = 0; k < LEG_NKINDS; k++) {
+		struct stream_in *s = &l->in[k];
+		if (!s->started)
+			continue;
+		uint64_t ext_max = s->cycles + s->max_seq;
+		uint64_t expected = ext_max - s->base_seq + 1;
+		int64_t lost = (int64_t)expected - (int64_t)s->received;
+		uint64_t exp_int = expected - s->expected_prior;
+		int64_t lost_int = (int64_t)exp_int - (int64_t)(s->received - s->received_prior);
+		s->expected_prior = expected;
+		s->received_prior = s->received;
+		uint32_t dlsr = s->last_sr_recv_us ?
+			(uint32_t)((now_us - s->last_sr_recv_us) * 65536u / 1000000u) : 0;
+		rb[n++] = (struct rtcp_report_block){
+			.ssrc = s->ssrc,
+			.fraction_lost = exp_int && lost_int > 0 ? (uint8_t)((lost_int << 8) / (int64_t)exp_int) : 0,
+			.cumulative_lost = lost > 0x7fffff ? 0x7fffff : (int32_t)lost,
+			.ext_highest_seq = (uint32_t)ext_max,
+			.lsr = s->last_sr_mid,
+			.dlsr = s->last_sr_mid ? dlsr : 0,
+		};
+		if (lost > 0)
+			l->st.rx_lost = (uint64_t)lost;
+	}
+	return n;
+}
+
+static size_t leg_report_sr(struct leg *l, int k, uint8_t *buf, size_t cap,
+			    const struct rtcp_report_block *rb, size_t nrb, uint64_t now_us)
+{
+	struct stream_out *o = &l->out[k];
+	const struct neg_stream *ns = k == LEG_AUDIO ? &l->p.neg.audio : &l->p.neg.video;
+	uint32_t ts = o->last_ts + (uint32_t)((now_us - o->last_us) * ns->clock / 1000000u);
+	uint64_t ntp = rtcp_ntp_from_unix_us(clock_wall_ms() * 1000u);
+	return rtcp_build_sr(buf, cap, o->ssrc, ntp, ts, o->packets, o->octets, rb, nrb);
+}
+
+void leg_rtcp_report(struct leg *l, uint64_t now_us)
+{
+	uint8_t buf[512];
+	struct rtcp_report_block rb[LEG_NKINDS];
+	size_t nrb = leg_report_blocks(l, rb, now_us), len = 0;
+	bool first = true;
+	for (int k = 0; k < LEG_NKINDS; k++) {
+		if (!l->out[k].packets)
+			continue;
+		len += leg_report_sr(l, k, buf + len, sizeof(buf) - len, first ? rb : NULL,
+				     first ? nrb : 0, now_us);
+		first = false;
+	}
+	if (first)
+		len += rtcp_build_rr(buf, sizeof(buf), l->out[LEG_AUDIO].ssrc, rb, nrb);
+	len += rtcp_build_sdes_cname(buf + len, sizeof(buf) - len, l->out[LEG_AUDIO].ssrc,
+				     l->p.cname);
+	leg_send_rtcp(l, buf, len);
+	l->next_rtcp_us = now_us + LEG_RTCP_INTERVAL_US;
+}

@@ -1,0 +1,108 @@
+/* leg_rtp: a leg's RTP receive path (unprotect, classify, count) and its protected send. */
+#define LOG_MODULE "leg"
+#include "base/log.h"
+#include "media/leg.h"
+#include "media/rtp.h"
+#include "media/srtp_session.h"
+#include "media/worker.h"
+
+#include <string.h>
+
+/* RFC 3550 A.1, reduced: count packets, extend the highest sequence number over wraps */
+static void stream_in_update(struct stream_in *s, uint16_t seq)
+{
+	if (!s->started) {
+		s->started = true;
+		s->base_seq = s->max_seq = seq;
+	} else {
+		uint16_t delta = (uint16_t)(seq - s->max_seq);
+		if (delta && delta < 0x8000) {
+			if (seq < s->max_seq)
+				s->cycles += 0x10000;
+			s->max_seq = seq;
+		}
+	}
+	s->received++;
+}
+
+static bool leg_receives(const struct neg_stream *ns)
+{
+	return ns->active && (ns->dir == SDP_DIR_SENDRECV || ns->dir == SDP_DIR_RECVONLY);
+}
+
+/* which of our streams a payload type belongs to; -1 when none */
+static int leg_kind_of(const struct leg *l, uint8_t pt, bool *is_rtx)
+{
+	const struct neg_result *n = &l->p.neg;
+	*is_rtx = false;
+	if (n->audio.active && pt == n->audio.pt)
+		return LEG_AUDIO;
+	if (n->video.active && pt == n->video.pt)
+		return LEG_VIDEO;
+	if (n->video.active && n->video.rtx_pt && pt == n->video.rtx_pt) {
+		*is_rtx = true;
+		return LEG_VIDEO;
+	}
+	return -1;
+}
+
+void leg_recv_rtp(struct leg *l, uint8_t *buf, size_t len)
+{
+	if (!l->srtp)
+		return;                     /* media before the handshake finished */
+	if (srtp_session_unprotect_rtp(l->srtp, buf, &len)) {
+		l->st.rx_dropped++;
+		log_limited(LOG_DEBUG, "leg %u: SRTP unprotect failed", l->id);
+		return;
+	}
+	struct rtp_hdr h;
+	bool is_rtx;
+	int kind;
+	if (rtp_parse(&h, buf, len) || (kind = leg_kind_of(l, h.pt, &is_rtx)) < 0 ||
+	    !leg_receives(kind == LEG_AUDIO ? &l->p.neg.audio : &l->p.neg.video)) {
+		l->st.rx_dropped++;
+		log_limited(LOG_DEBUG, "leg %u: RTP packet with unexpected payload type", l->id);
+		return;
+	}
+	l->st.rx_packets++;
+	l->st.rx_bytes += len;
+	struct stream_in *in = &l->in[kind];
+	if (is_rtx) {
+		in->rtx_ssrc = h.ssrc;
+	} else {
+		if (in->ssrc != h.ssrc) {
+			in->ssrc = h.ssrc;    /* a new source (first packet, or a replaced track) */
+			in->started = false;
+		}
+		stream_in_update(in, h.seq);
+	}
+	forward_rtp(l, (enum leg_kind)kind, buf, len, is_rtx);
+}
+
+void leg_send_rtp_slot(struct leg *l, uint8_t *slot, size_t len)
+{
+	const struct sockaddr *dest = leg_dest(l);
+	if (!dest || !l->srtp)
+		return;
+	if (srtp_session_protect_rtp(l->srtp, slot, &len, WORKER_PKT_CAP)) {
+		log_limited(LOG_WARN, "leg %u: SRTP protect failed", l->id);
+		return;
+	}
+	l->st.tx_packets++;
+	l->st.tx_bytes += len;
+	worker_tx_commit(l->w, len, dest);
+}
+
+void leg_send_rtcp(struct leg *l, const uint8_t *buf, size_t len)
+{
+	const struct sockaddr *dest = leg_dest(l);
+	if (!dest || !l->srtp || len + SRTP_SESSION_TRAILER > WORKER_PKT_CAP)
+		return;
+	uint8_t *slot = worker_tx_slot(l->w);
+	memcpy(slot, buf, len);
+	if (srtp_session_protect_rtcp(l->srtp, slot, &len, WORKER_PKT_CAP)) {
+		log_limited(LOG_WARN, "leg %u: SRTCP protect failed", l->id);
+		return;
+	}
+	worker_tx_commit(l->w, len, dest);
+}

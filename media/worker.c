@@ -1,0 +1,376 @@
+#define LOG_MODULE "worker"
+#include "media/worker.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "base/mqueue.h"
+#include "media/call.h"
+#include "media/ice.h"
+#include "media/relay.h"
+#include "media/rtp.h"
+#include "media/stun.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#define WORKER_TICK_US 20000u        /* housekeeping: DTLS, RTCP, consent */
+#define WORKER_SOCKBUF (4 << 20)
+
+/* --- transmit batch --- */
+
+void worker_tx_flush(struct worker *w)
+{
+	unsigned off = 0;
+	while (off < w->ntx) {
+		int n = sendmmsg(w->fd, &w->tx_msg[off], w->ntx - off, MSG_DONTWAIT);
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			/* the datagram at off cannot go (EAGAIN, unreachable, ...): drop it alone */
+			w->cnt.tx_errors++;
+			log_limited(LOG_WARN, "sendmmsg: %s", strerror(errno));
+			off++;
+			continue;
+		}
+		w->cnt.tx_datagrams += (unsigned)n;
+		off += (unsigned)n;
+	}
+	w->ntx = 0;
+}
+
+uint8_t *worker_tx_slot(struct worker *w)
+{
+	if (w->ntx == WORKER_TX_BATCH)
+		worker_tx_flush(w);
+	return w->tx_buf[w->ntx];
+}
+
+void worker_tx_commit(struct worker *w, size_t len, const struct sockaddr *dest)
+{
+	unsigned i = w->ntx++;
+	socklen_t alen = dest->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						     : sizeof(struct sockaddr_in);
+	memcpy(&w->tx_addr[i], dest, alen);
+	w->tx_iov[i].iov_len = len;
+	w->tx_msg[i].msg_hdr.msg_namelen = alen;
+}
+
+void worker_send(struct worker *w, const uint8_t *data, size_t len, const struct sockaddr *dest)
+{
+	if (len > WORKER_PKT_CAP)
+		return;
+	memcpy(worker_tx_slot(w), data, len);
+	worker_tx_commit(w, len, dest);
+}
+
+/* --- lookups --- */
+
+struct leg *worker_leg_by_ufrag(struct worker *w, const char *ufrag)
+{
+	for (struct leg *l = w->legs; l; l = l->wnext)
+		if (strcmp(l->p.lufrag, ufrag) == 0)
+			return l;
+	return NULL;
+}
+
+struct call *worker_call_find(struct worker *w, uint32_t call_id)
+{
+	for (struct call *c = w->calls; c; c = c->next)
+		if (c->id == call_id)
+			return c;
+	return NULL;
+}
+
+/* --- receive path --- */
+
+static void worker_on_stun(struct worker *w, const uint8_t *buf, size_t len,
+			   const struct sockaddr *from)
+{
+	struct leg *l = addrmap_get(&w->addrs, from);
+	if (!l) {
+		char ufrag[ICE_UFRAG_MAX + 1];
+		if (ice_username_local(buf, len, ufrag) == 0)
+			l = worker_leg_by_ufrag(w, ufrag);
+	}
+	if (!l) {
+		w->cnt.rx_unknown_ufrag++;
+		return;
+	}
+	leg_recv_stun(l, buf, len, from);
+}
+
+static struct leg *worker_checked_leg(struct worker *w, const struct sockaddr *from)
+{
+	struct leg *l = addrmap_get(&w->addrs, from);
+	if (!l || !ice_lite_allowed(&l->ice, from, w->now_us)) {
+		w->cnt.rx_unknown_addr++;
+		log_limited(LOG_DEBUG, "dropping media from an address that passed no check");
+		return NULL;
+	}
+	return l;
+}
+
+static void worker_dispatch(struct worker *w, uint8_t *buf, size_t len,
+			    const struct sockaddr *from)
+{
+	uint8_t b = len ? buf[0] : 0xff;
+	struct leg *l;
+	if (b <= 3) {
+		worker_on_stun(w, buf, len, from);
+	} else if (b >= 20 && b <= 63) {
+		if ((l = worker_checked_leg(w, from)))
+			leg_recv_dtls(l, buf, len, from);
+	} else if (b >= 128 && b <= 191) {
+		if (!(l = worker_checked_leg(w, from)))
+			return;
+		if (rtp_is_rtcp(buf, len))
+			leg_recv_rtcp(l, buf, len);
+		else
+			leg_recv_rtp(l, buf, len);
+	} else {
+		w->cnt.rx_unclassified++;
+	}
+}
+
+static void worker_on_readable(int fd, uint32_t events, void *arg)
+{
+	struct worker *w = arg;
+	(void)events;
+	for (;;) {
+		for (unsigned i = 0; i < WORKER_RX_BATCH; i++) {
+			w->rx_iov[i].iov_len = WORKER_PKT_CAP - 64; /* keep room for the SRTP trailer */
+			w->rx_msg[i].msg_hdr.msg_namelen = sizeof(w->rx_addr[i]);
+		}
+		int n = recvmmsg(fd, w->rx_msg, WORKER_RX_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			break;
+		w->now_us = clock_us();
+		w->cnt.rx_datagrams += (unsigned)n;
+		for (int i = 0; i < n; i++)
+			worker_dispatch(w, w->rx_buf[i], w->rx_msg[i].msg_len,
+					(const struct sockaddr *)&w->rx_addr[i]);
+		worker_tx_flush(w);
+		if (n < WORKER_RX_BATCH)
+			break;
+	}
+}
+
+static void worker_on_tick(void *arg)
+{
+	struct worker *w = arg;
+	w->now_us = clock_us();
+	for (struct leg *l = w->legs, *next; l; l = next) {
+		next = l->wnext;
+		leg_tick(l, w->now_us);
+	}
+	worker_tx_flush(w);
+	loop_timer_start(w->loop, &w->tick, w->now_us + WORKER_TICK_US, worker_on_tick, w);
+}
+
+/* --- commands from the controlling thread --- */
+
+static void worker_sync_done(struct worker_sync *s, int err)
+{
+	pthread_mutex_lock(&s->mtx);
+	s->done = true;
+	s->err = err;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->mtx);
+}
+
+static struct leg *worker_leg_find(struct worker *w, uint32_t leg_id)
+{
+	for (struct leg *l = w->legs; l; l = l->wnext)
+		if (l->id == leg_id)
+			return l;
+	return NULL;
+}
+
+static void wcmd_call_create(struct worker *w, struct worker_cmd *c)
+{
+	struct call *call;
+	if (call_create(&call, w, c->call_id))
+		log_error("call %u: out of memory", c->call_id);
+}
+
+static void wcmd_call_destroy(struct worker *w, struct worker_cmd *c)
+{
+	struct call *call = worker_call_find(w, c->call_id);
+	if (call)
+		call_destroy(call);
+}
+
+static void wcmd_leg_create(struct worker *w, struct worker_cmd *c)
+{
+	struct call *call = worker_call_find(w, c->call_id);
+	struct leg *l;
+	int err = call ? leg_create(&l, w, call, c->leg_id, &c->params) : ENOENT;
+	if (err)
+		relay_emit(w->media, MEDIA_EV_LEG_FAILED, c->call_id, c->leg_id,
+			   call ? "could not create the leg" : "no such call");
+}
+
+static void wcmd_leg_destroy(struct worker *w, struct worker_cmd *c)
+{
+	struct leg *l = worker_leg_find(w, c->leg_id);
+	if (l)
+		leg_destroy(l);
+}
+
+static void wcmd_leg_stats(struct worker *w, struct worker_cmd *c)
+{
+	struct leg *l = worker_leg_find(w, c->leg_id);
+	if (l)
+		*c->stats_out = l->st;
+	worker_sync_done(c->sync, l ? 0 : ENOENT);
+}
+
+typedef void (wcmd_h)(struct worker *w, struct worker_cmd *c);
+static wcmd_h *const worker_cmd_table[] = {
+	[WCMD_CALL_CREATE] = wcmd_call_create,
+	[WCMD_CALL_DESTROY] = wcmd_call_destroy,
+	[WCMD_LEG_CREATE] = wcmd_leg_create,
+	[WCMD_LEG_DESTROY] = wcmd_leg_destroy,
+	[WCMD_LEG_STATS] = wcmd_leg_stats,
+};
+
+static void worker_on_cmd(void *msg, void *arg)
+{
+	struct worker *w = arg;
+	struct worker_cmd *c = msg;
+	w->now_us = clock_us();
+	worker_cmd_table[c->type](w, c);
+	worker_tx_flush(w);
+	mem_deref(c);
+}
+
+int worker_post(struct worker *w, struct worker_cmd *cmd)
+{
+	return mqueue_push(w->cmdq, cmd);
+}
+
+/* --- life cycle --- */
+
+static int worker_bind(struct worker *w, const char *ip, uint16_t lo, uint16_t hi)
+{
+	struct sockaddr_storage ss = {0};
+	socklen_t alen;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	if (inet_pton(AF_INET, ip, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		alen = sizeof(*s4);
+	} else if (inet_pton(AF_INET6, ip, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		alen = sizeof(*s6);
+	} else {
+		log_error("media bind address '%s' is not an IP address", ip);
+		return EINVAL;
+	}
+	w->fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (w->fd < 0)
+		return errno;
+	int sz = WORKER_SOCKBUF;
+	setsockopt(w->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	setsockopt(w->fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	for (uint32_t port = lo; port <= hi; port++) {
+		if (ss.ss_family == AF_INET)
+			s4->sin_port = htons((uint16_t)port);
+		else
+			s6->sin6_port = htons((uint16_t)port);
+		if (bind(w->fd, (struct sockaddr *)&ss, alen) == 0) {
+			w->port = (uint16_t)port;
+			return 0;
+		}
+	}
+	log_error("no free UDP port in %u-%u on %s", lo, hi, ip);
+	return EADDRINUSE;
+}
+
+static void worker_init_msgs(struct worker *w)
+{
+	for (unsigned i = 0; i < WORKER_RX_BATCH; i++) {
+		w->rx_iov[i].iov_base = w->rx_buf[i];
+		w->rx_msg[i].msg_hdr.msg_iov = &w->rx_iov[i];
+		w->rx_msg[i].msg_hdr.msg_iovlen = 1;
+		w->rx_msg[i].msg_hdr.msg_name = &w->rx_addr[i];
+	}
+	for (unsigned i = 0; i < WORKER_TX_BATCH; i++) {
+		w->tx_iov[i].iov_base = w->tx_buf[i];
+		w->tx_msg[i].msg_hdr.msg_iov = &w->tx_iov[i];
+		w->tx_msg[i].msg_hdr.msg_iovlen = 1;
+		w->tx_msg[i].msg_hdr.msg_name = &w->tx_addr[i];
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	char name[16];
+	snprintf(name, sizeof(name), "media-%u", w->idx);
+	pthread_setname_np(pthread_self(), name);
+	loop_run(w->loop);
+	return NULL;
+}
+
+static void worker_free(struct worker *w)
+{
+	while (w->calls)
+		call_destroy(w->calls);
+	if (w->loop)
+		loop_timer_cancel(w->loop, &w->tick);
+	mem_deref(w->cmdq);          /* drops queued commands, unregisters its eventfd */
+	if (w->fd >= 0) {
+		if (w->loop)
+			loop_fd_del(w->loop, w->fd);
+		close(w->fd);
+	}
+	mem_deref(w->loop);
+	addrmap_free(&w->addrs);
+	free(w);
+}
+
+int worker_start(struct worker **wp, struct media *m, unsigned idx)
+{
+	struct worker *w = calloc(1, sizeof(*w));
+	if (!w)
+		return ENOMEM;
+	w->media = m;
+	w->idx = idx;
+	w->fd = -1;
+	worker_init_msgs(w);
+	int err = addrmap_init(&w->addrs, 256);
+	if (!err) err = loop_alloc(&w->loop);
+	if (!err) err = mqueue_alloc_loop(&w->cmdq, w->loop, worker_on_cmd, w);
+	if (!err) err = worker_bind(w, m->bind_ip, m->port_min, m->port_max);
+	if (!err) err = loop_fd_add(w->loop, w->fd, EPOLLIN, worker_on_readable, w);
+	if (err)
+		goto out;
+	loop_timer_start(w->loop, &w->tick, clock_us() + WORKER_TICK_US, worker_on_tick, w);
+	err = pthread_create(&w->thread, NULL, worker_main, w);
+	if (err)
+		goto out;
+	w->running = true;
+	*wp = w;
+	return 0;
+out:
+	worker_free(w);
+	return err;
+}
+
+void worker_stop(struct worker *w)
+{
+	if (!w)
+		return;
+	if (w->running) {
+		loop_stop(w->loop);
+		pthread_join(w->thread, NULL);
+	}
+	worker_free(w);
+}

@@ -1,0 +1,95 @@
+/* worker: one media thread with its own epoll loop and UDP port. It owns the calls and legs
+ * placed on it; nothing else touches them. The controlling thread talks to it only through
+ * worker_cmd messages on its queue.
+ *
+ * Packet path: recvmmsg a batch → demultiplex by first byte (RFC 7983) → leg by source
+ * address (addrmap), or by STUN USERNAME for an address not seen yet → leg handlers, which
+ * queue outgoing datagrams in the worker's transmit batch → one sendmmsg per batch. */
+#ifndef MEDIA_WORKER_H
+#define MEDIA_WORKER_H
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "base/loop.h"
+#include "media/addrmap.h"
+#include "media/leg.h"
+
+#define WORKER_RX_BATCH 32
+#define WORKER_TX_BATCH 64
+#define WORKER_PKT_CAP 1600   /* MTU-sized packet + SRTP trailer + headroom */
+
+struct media;
+struct call;
+
+enum worker_cmd_type { WCMD_CALL_CREATE, WCMD_CALL_DESTROY, WCMD_LEG_CREATE, WCMD_LEG_DESTROY,
+		       WCMD_LEG_STATS };
+
+/* a command from the controlling thread (mem object; the worker derefs it) */
+struct worker_cmd {
+	enum worker_cmd_type type;
+	uint32_t call_id, leg_id;
+	struct leg_params params;            /* WCMD_LEG_CREATE */
+	struct worker_sync *sync;            /* WCMD_LEG_STATS: the caller waits on it */
+	struct media_leg_stats *stats_out;
+};
+
+struct worker_sync {
+	pthread_mutex_t mtx;
+	pthread_cond_t cond;
+	bool done;
+	int err;
+};
+
+struct worker_counters {
+	uint64_t rx_datagrams, tx_datagrams, tx_errors;
+	uint64_t rx_unknown_addr;   /* DTLS/RTP from an address that passed no check */
+	uint64_t rx_unknown_ufrag;  /* STUN for no leg here */
+	uint64_t rx_unclassified;   /* first byte outside every RFC 7983 range */
+};
+
+struct worker {
+	struct media *media;
+	unsigned idx;
+	pthread_t thread;
+	bool running;
+	struct loop *loop;
+	struct mqueue *cmdq;
+	int fd;
+	uint16_t port;
+	struct addrmap addrs;        /* checked peer address → leg */
+	struct leg *legs;            /* every leg on this worker (list via leg->wnext) */
+	struct call *calls;          /* every call on this worker (list via call->next) */
+	struct loop_timer tick;
+	uint64_t now_us;             /* refreshed once per received batch and per timer */
+	struct worker_counters cnt;
+
+	struct mmsghdr rx_msg[WORKER_RX_BATCH];
+	struct iovec rx_iov[WORKER_RX_BATCH];
+	struct sockaddr_storage rx_addr[WORKER_RX_BATCH];
+	uint8_t rx_buf[WORKER_RX_BATCH][WORKER_PKT_CAP];
+
+	struct mmsghdr tx_msg[WORKER_TX_BATCH];
+	struct iovec tx_iov[WORKER_TX_BATCH];
+	struct sockaddr_storage tx_addr[WORKER_TX_BATCH];
+	uint8_t tx_buf[WORKER_TX_BATCH][WORKER_PKT_CAP];
+	unsigned ntx;
+};
+
+int worker_start(struct worker **wp, struct media *m, unsigned idx);
+void worker_stop(struct worker *w);                 /* joins the thread, frees everything */
+int worker_post(struct worker *w, struct worker_cmd *cmd); /* takes over cmd */
+
+/* Transmit batch: the next free slot's buffer (WORKER_PKT_CAP bytes), flushing first if the
+ * batch is full; commit it with its length and destination. */
+uint8_t *worker_tx_slot(struct worker *w);
+void worker_tx_commit(struct worker *w, size_t len, const struct sockaddr *dest);
+void worker_tx_flush(struct worker *w);
+/* copy and queue one datagram (handshakes, STUN, RTCP: not the forwarding path) */
+void worker_send(struct worker *w, const uint8_t *data, size_t len, const struct sockaddr *dest);
+
+struct leg *worker_leg_by_ufrag(struct worker *w, const char *ufrag);
+struct call *worker_call_find(struct worker *w, uint32_t call_id);
+
+#endif
