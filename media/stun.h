@@ -69,6 +69,11 @@ size_t stun_build_binding_success(uint8_t *out, size_t cap, const uint8_t tid[12
 /* Binding error with ERROR-CODE(code, reason); MESSAGE-INTEGRITY when key != NULL; FINGERPRINT */
 size_t stun_build_binding_error(uint8_t *out, size_t cap, const uint8_t tid[12], int code,
 				const char *reason, const uint8_t *key, size_t keylen);
+/* Binding error 420 (Unknown Attribute) with ERROR-CODE and UNKNOWN-ATTRIBUTES(attrs, n of them),
+ * MESSAGE-INTEGRITY when key != NULL, FINGERPRINT (RFC 8489 §6.3.1.1 requires the list). */
+size_t stun_build_binding_error_unknown(uint8_t *out, size_t cap, const uint8_t tid[12],
+					const uint16_t *attrs, size_t n, const uint8_t *key,
+					size_t keylen);
 /* Binding request as an ICE controlling agent would send it (for tests and the load generator):
  * USERNAME, PRIORITY, ICE-CONTROLLING(tiebreaker), USE-CANDIDATE if asked, MI, FINGERPRINT */
 size_t stun_build_binding_request(uint8_t *out, size_t cap, const uint8_t tid[12],
