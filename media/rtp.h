@@ -24,7 +24,7 @@ bool rtp_is_rtp_or_rtcp(const uint8_t *buf, size_t len);
 bool rtp_is_rtcp(const uint8_t *buf, size_t len);
 /* 0 or EBADMSG */
 int rtp_parse(struct rtp_hdr *h, const uint8_t *buf, size_t len);
-/* find header extension element id: 0 with data and len set, or ENOENT */
+/* find header extension element id; 0 and *data, *len set, or ENOENT */
 int rtp_ext_find(const struct rtp_hdr *h, const uint8_t *buf, uint8_t id,
 		 const uint8_t **data, size_t *len);
 /* in-place rewrites of a parsed packet */
