@@ -5,6 +5,7 @@
  * RAPPORT_DTLS_CAPTURE=DIR writes the first ClientHello datagrams seen here to DIR (that is
  * how tests/fuzz/corpus/dtls/ was seeded). */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -216,7 +217,8 @@ static void test_wrong_fingerprint_server(void **state)
 	assert_int_equal(dtls_conn_state(srv.c), DTLS_FAILED);
 	assert_non_null(strstr(dtls_conn_error(srv.c), "fingerprint mismatch"));
 	assert_non_null(strstr(dtls_conn_error(srv.c), dtls_cert_fingerprint(cert_b)));
-	assert_int_not_equal(dtls_conn_state(cli.c), DTLS_CONNECTED);
+	/* the client finished, then read the server's close_notify from the same datagram */
+	assert_int_equal(dtls_conn_state(cli.c), DTLS_CLOSED);
 	pair_free(&srv, &cli);
 }
 
@@ -287,6 +289,109 @@ static uint32_t rnd_next(uint32_t *s)
 	*s ^= *s >> 17;
 	*s ^= *s << 5;
 	return *s;
+}
+
+/* ---- a ClientHello offering DTLS 1.3 the way Chromium 156 does (modelled on what
+ * shared/TESTING.md reports of its ClientHello, not a byte capture) ---- */
+
+struct wr {
+	uint8_t *p;
+	size_t n;
+};
+
+static void wr_u8(struct wr *w, unsigned v) { w->p[w->n++] = (uint8_t)v; }
+static void wr_u16(struct wr *w, unsigned v) { wr_u8(w, v >> 8); wr_u8(w, v); }
+static void wr_u24(struct wr *w, size_t v) { wr_u8(w, (unsigned)(v >> 16)); wr_u16(w, v & 0xffff); }
+static void wr_u16_at(uint8_t *p, size_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+
+static void wr_list16(struct wr *w, const uint16_t *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		wr_u16(w, v[i]);
+}
+
+/* legacy_version DTLS 1.2, supported_versions DTLS 1.3 and 1.2, a key_share, TLS 1.3 suites
+ * first, and use_srtp AES_CM_128_HMAC_SHA1_80, AEAD_AES_256_GCM, AEAD_AES_128_GCM */
+static size_t chromium_hello(uint8_t *buf)
+{
+	static const uint16_t suites[] = {0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c,
+					  0xc030, 0xcca9, 0xcca8, 0xc009, 0xc013, 0xc00a,
+					  0xc014, 0x009c, 0x009d, 0x002f, 0x0035};
+	static const uint16_t groups[] = {0x11ec, 0x001d, 0x0017, 0x0018};
+	static const uint16_t sigalgs[] = {0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501,
+					   0x0806, 0x0601};
+	struct wr w = {buf, 0};
+	wr_u8(&w, 22); wr_u16(&w, 0xfeff); wr_u16(&w, 0); wr_u24(&w, 0); wr_u24(&w, 0);
+	size_t rec_len = w.n; wr_u16(&w, 0);
+	wr_u8(&w, 1); wr_u24(&w, 0); wr_u16(&w, 0); wr_u24(&w, 0); wr_u24(&w, 0);
+	size_t body = w.n;
+	wr_u16(&w, 0xfefd);
+	for (int i = 0; i < 32; i++)
+		wr_u8(&w, (unsigned)(i * 29 + 3));         /* random */
+	wr_u8(&w, 0);                                   /* session id */
+	wr_u8(&w, 0);                                   /* cookie */
+	wr_u16(&w, sizeof(suites)); wr_list16(&w, suites, sizeof(suites) / 2);
+	wr_u8(&w, 1); wr_u8(&w, 0);                     /* compression: null */
+	size_t ext_len = w.n; wr_u16(&w, 0);
+	wr_u16(&w, 0x0017); wr_u16(&w, 0);              /* extended_master_secret */
+	wr_u16(&w, 0xff01); wr_u16(&w, 1); wr_u8(&w, 0);  /* renegotiation_info */
+	wr_u16(&w, 0x000a); wr_u16(&w, 2 + sizeof(groups)); wr_u16(&w, sizeof(groups));
+	wr_list16(&w, groups, sizeof(groups) / 2);
+	wr_u16(&w, 0x000b); wr_u16(&w, 2); wr_u8(&w, 1); wr_u8(&w, 0);  /* ec_point_formats */
+	wr_u16(&w, 0x000d); wr_u16(&w, 2 + sizeof(sigalgs)); wr_u16(&w, sizeof(sigalgs));
+	wr_list16(&w, sigalgs, sizeof(sigalgs) / 2);
+	wr_u16(&w, 0x000e); wr_u16(&w, 9); wr_u16(&w, 6);            /* use_srtp */
+	wr_u16(&w, 0x0001); wr_u16(&w, 0x0008); wr_u16(&w, 0x0007); wr_u8(&w, 0);
+	wr_u16(&w, 0x002b); wr_u16(&w, 5); wr_u8(&w, 4);             /* supported_versions */
+	wr_u16(&w, 0xfefc); wr_u16(&w, 0xfefd);
+	wr_u16(&w, 0x0033); wr_u16(&w, 2 + 4 + 32); wr_u16(&w, 4 + 32);  /* key_share */
+	wr_u16(&w, 0x001d); wr_u16(&w, 32);
+	for (int i = 0; i < 32; i++)
+		wr_u8(&w, (unsigned)(i * 7 + 1));
+	wr_u16_at(buf + ext_len, w.n - ext_len - 2);
+	size_t blen = w.n - body;
+	buf[body - 11] = (uint8_t)(blen >> 16); wr_u16_at(buf + body - 10, blen);  /* length */
+	buf[body - 3] = (uint8_t)(blen >> 16); wr_u16_at(buf + body - 2, blen);    /* fragment */
+	wr_u16_at(buf + rec_len, w.n - rec_len - 2);
+	return w.n;
+}
+
+/* OpenSSL 3.0 has no DTLS 1.3: it answers DTLS 1.2, and picks AEAD_AES_128_GCM by its own
+ * order although the client listed AES_CM_128_HMAC_SHA1_80 first */
+static void test_dtls13_client_hello(void **state)
+{
+	(void)state;
+	struct peer srv, cli;
+	uint8_t hello[512];
+	size_t len = chromium_hello(hello);
+	capture("clienthello-chromium-dtls13", hello, len);
+	pair_alloc(&srv, &cli);
+	assert_int_equal(dtls_conn_recv(srv.c, hello, len), 0);
+	assert_int_equal(dtls_conn_state(srv.c), DTLS_HANDSHAKING);
+	assert_false(queue_empty(&srv.out));
+	const uint8_t *p = srv.out.data[srv.out.head % QMAX];
+	size_t n = srv.out.len[srv.out.head % QMAX];
+	assert_true(n > 13 + 12 + 38);
+	assert_int_equal(p[0], 22);                   /* handshake record */
+	assert_int_equal(p[13], 2);                   /* ServerHello */
+	assert_int_equal(p[25] << 8 | p[26], 0xfefd); /* DTLS 1.2 */
+	size_t off = 25 + 2 + 32;
+	off += 1 + p[off];                            /* session id */
+	off += 2 + 1;                                 /* cipher suite, compression */
+	size_t end = off + 2 + ((size_t)p[off] << 8 | p[off + 1]);
+	bool srtp = false;
+	for (off += 2; off + 4 <= end && off + 4 <= n;) {
+		unsigned type = p[off] << 8 | p[off + 1], elen = p[off + 2] << 8 | p[off + 3];
+		if (type == 0x000e) {
+			assert_int_equal(elen, 5);
+			assert_int_equal(p[off + 6] << 8 | p[off + 7], 0x0007);
+			srtp = true;
+		}
+		assert_int_not_equal(type, 0x002b);   /* no supported_versions: not 1.3 */
+		off += 4 + elen;
+	}
+	assert_true(srtp);
+	pair_free(&srv, &cli);
 }
 
 static void fill_random(uint8_t *buf, size_t len, uint32_t *seed)
@@ -608,6 +713,79 @@ static void test_raw_client_without_certificate(void **state)
 	mem_deref(srv.c);
 }
 
+/* ---- one certificate shared by workers: handshakes on two threads at once ---- */
+
+struct tq {
+	uint8_t d[16][1500];
+	size_t l[16];
+	unsigned n;
+	bool overflow;
+};
+
+static void tq_send(const uint8_t *data, size_t len, void *arg)
+{
+	struct tq *q = arg;
+	if (q->n >= 16 || len > sizeof(q->d[0])) {
+		q->overflow = true;
+		return;
+	}
+	memcpy(q->d[q->n], data, len);
+	q->l[q->n++] = len;
+}
+
+static unsigned tq_deliver(struct tq *q, struct dtls_conn *to)
+{
+	unsigned n = q->n;
+	for (unsigned i = 0; i < n; i++)
+		(void)dtls_conn_recv(to, q->d[i], q->l[i]);
+	q->n = 0;
+	return n;
+}
+
+/* no cmocka asserts off the main thread: count the good handshakes instead */
+static void *thread_handshakes(void *arg)
+{
+	unsigned *good = arg;
+	uint8_t fa[DTLS_FP_LEN], fb[DTLS_FP_LEN];
+	struct tq *qs = calloc(1, sizeof(*qs)), *qc = calloc(1, sizeof(*qc));
+	if (!qs || !qc || dtls_fp_parse(dtls_cert_fingerprint(cert_a), fa) ||
+	    dtls_fp_parse(dtls_cert_fingerprint(cert_b), fb))
+		goto out;
+	for (int i = 0; i < 10; i++) {
+		struct dtls_conn *s = NULL, *c = NULL;
+		struct srtp_keys ks, kc;
+		if (dtls_conn_alloc(&s, cert_a, true, fb, tq_send, qs) == 0 &&
+		    dtls_conn_alloc(&c, cert_b, false, fa, tq_send, qc) == 0 &&
+		    dtls_conn_connect(c) == 0) {
+			for (int r = 0; r < 10 && tq_deliver(qc, s) + tq_deliver(qs, c) > 0; r++)
+				;
+			if (dtls_conn_keys(s, &ks) == 0 && dtls_conn_keys(c, &kc) == 0 &&
+			    memcmp(ks.local, kc.remote, ks.len) == 0 && !qs->overflow &&
+			    !qc->overflow)
+				(*good)++;
+		}
+		mem_deref(s);
+		mem_deref(c);
+	}
+out:
+	free(qs);
+	free(qc);
+	return NULL;
+}
+
+static void test_shared_certificate_threads(void **state)
+{
+	(void)state;
+	pthread_t t[2];
+	unsigned good[2] = {0, 0};
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, thread_handshakes, &good[i]), 0);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	assert_int_equal(good[0], 10);
+	assert_int_equal(good[1], 10);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -632,6 +810,7 @@ int main(void)
 		cmocka_unit_test(test_wrong_fingerprint_server),
 		cmocka_unit_test(test_retransmit_first_flight),
 		cmocka_unit_test(test_retransmit_last_flight),
+		cmocka_unit_test(test_dtls13_client_hello),
 		cmocka_unit_test(test_garbage_ignored),
 		cmocka_unit_test(test_garbage_handshake),
 		cmocka_unit_test(test_fingerprint_text),
@@ -639,6 +818,7 @@ int main(void)
 		cmocka_unit_test(test_certificate),
 		cmocka_unit_test(test_raw_client_no_common_profile),
 		cmocka_unit_test(test_raw_client_without_certificate),
+		cmocka_unit_test(test_shared_certificate_threads),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
