@@ -11,6 +11,14 @@
  * OpenSSL already sizes each record to that MTU. Input: one datagram is written to the read
  * BIO, processed, and whatever OpenSSL left unread is discarded before the next one.
  *
+ * States: any error before the handshake is done (an alert from the peer included) is
+ * DTLS_FAILED with OpenSSL's reason, and so is a fingerprint mismatch or no common SRTP profile
+ * (we then send close_notify). Once connected, close_notify or an alert from the peer is
+ * DTLS_CLOSED. Records that do not parse are dropped silently, as DTLS wants.
+ *
+ * Retransmission: OpenSSL's timer, with our backoff (dtls_timer_cb); dtls_conn_deadline()
+ * turns it into a time on the caller's monotonic clock. OpenSSL gives up after 12 timeouts.
+ *
  * Not thread-safe per connection: one leg's dtls_conn is used by its worker only. The send
  * handler must not free the connection. */
 #define LOG_MODULE "dtls"
@@ -178,12 +186,11 @@ int dtls_cert_create(struct dtls_cert **cp)
 	uint8_t fp[DTLS_FP_LEN];
 	unsigned fp_len = 0;
 	X509 *x = NULL;
-	int err = EINVAL;
+	int err = ENOMEM;  /* what OpenSSL failing here comes down to */
 	if (!cp)
 		return EINVAL;
 	struct dtls_cert *c = mem_alloc(sizeof(*c), dtls_cert_destroy);
 	EVP_PKEY *key = EVP_EC_gen("P-256");
-	err = ENOMEM;
 	if (!c || !key || dtls_cert_x509(key, &x) != 0)
 		goto out;
 	if (!X509_digest(x, EVP_sha256(), fp, &fp_len) || fp_len != DTLS_FP_LEN)
