@@ -32,7 +32,7 @@ APT_OPTS="-q -y --no-install-recommends -o DPkg::Lock::Timeout=600
 
 build_pkgs="build-essential cmake pkg-config libwebsockets-dev libssl-dev libsrtp2-dev
 	libopus-dev libvpx-dev libjansson-dev libsqlite3-dev libpq-dev libhiredis-dev"
-test_pkgs="clang libclang-rt-14-dev libcmocka-dev chromium fonts-liberation iproute2 sox
+test_pkgs="sqlite3 clang libclang-rt-14-dev libcmocka-dev chromium fonts-liberation iproute2 sox
 	python3 redis-server postgresql coturn"
 optional_pkgs="python3-aiortc"
 # Servers that tests start on their own ports with their own data; never system services.
