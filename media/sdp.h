@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #define SDP_MAX_MEDIA 8
-#define SDP_MAX_CODECS 32
+#define SDP_MAX_CODECS 64      /* a receive-only Chromium 156 video m-line lists 34 */
 #define SDP_MAX_EXTS 16
 #define SDP_MAX_SSRCS 8
 #define SDP_MAX_LEN 65536

@@ -5,12 +5,14 @@
 //   mkdir -p /tmp/pw && (cd /tmp/pw && npm init -y && npm i playwright-core@1.56.1)
 //   NODE_PATH=/tmp/pw/node_modules node tests/unit/data/capture-offer.mjs capture tests/unit/data
 //     writes chromium156-offer.sdp (audio+video), chromium156-offer-dc2v.sdp (audio, two
-//     videos, data channel), chromium156-offer-h264.sdp (video limited to H.264).
+//     videos, data channel), chromium156-offer-h264.sdp (video limited to H.264),
+//     chromium156-offer-recvonly.sdp (receive-only audio and video).
 //   NODE_PATH=/tmp/pw/node_modules node tests/unit/data/capture-offer.mjs check \
 //       build/gcc/tests/unit/test_negotiate
 //     for each variant: createOffer, setLocalDescription, runs `test_negotiate --answer FILE`
 //     (prints the relay's answer for the offer in FILE), then setRemoteDescription(answer);
-//     prints OK or Chromium's error per variant and exits non-zero on any failure.
+//     prints OK with each transceiver's mid, direction and sending codecs, or Chromium's
+//     error, per variant; exits non-zero on any failure.
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -31,6 +33,12 @@ async function makeOffer(variant) {
   const ms = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
   const pc = new RTCPeerConnection({ iceServers: [] });
   const [a] = ms.getAudioTracks(), [v] = ms.getVideoTracks();
+  if (variant === 'recvonly') {  // a receive-only page: the relay only sends
+    pc.addTransceiver('audio', { direction: 'recvonly' });
+    pc.addTransceiver('video', { direction: 'recvonly' });
+    window.__pc = pc;
+    return (await pc.createOffer()).sdp;
+  }
   pc.addTrack(a, ms);
   const vt = pc.addTransceiver(v, { direction: 'sendrecv', streams: [ms] });
   if (variant === 'dc2v') {
@@ -49,7 +57,7 @@ async function makeOffer(variant) {
 }
 
 const VARIANTS = { av: 'chromium156-offer.sdp', dc2v: 'chromium156-offer-dc2v.sdp',
-  h264: 'chromium156-offer-h264.sdp' };
+  h264: 'chromium156-offer-h264.sdp', recvonly: 'chromium156-offer-recvonly.sdp' };
 
 async function main() {
   const [mode, arg] = process.argv.slice(2);
@@ -87,10 +95,17 @@ async function main() {
         fs.writeFileSync(off, sdp);
         const answer = execFileSync(arg, ['--answer', off]).toString();
         const r = await page.evaluate(async ([offer, answer]) => {
+          const pc = window.__pc, streams = [];
+          pc.ontrack = (e) => streams.push(`${e.track.kind}@${e.streams.map(s => s.id)}`);
           try {
-            await window.__pc.setLocalDescription({ type: 'offer', sdp: offer });
-            await window.__pc.setRemoteDescription({ type: 'answer', sdp: answer });
-            return 'OK ' + window.__pc.signalingState;
+            await pc.setLocalDescription({ type: 'offer', sdp: offer });
+            await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+            // the codecs Chromium negotiated for sending (empty when it only receives)
+            const codecs = (p) => p.getParameters().codecs
+              .map(c => c.mimeType.replace(/^.*\//, '')).join('+');
+            const tr = pc.getTransceivers().map(t => `${t.mid}:${t.currentDirection}:` +
+              codecs(t.sender));
+            return `OK ${pc.signalingState} ${tr.join(' ')} tracks from relay: ${streams}`;
           } catch (e) { return 'FAIL ' + e.message; }
         }, [sdp, answer]);
         console.log(`${variant}: ${r}`);
