@@ -374,11 +374,15 @@ static void neg_put_session(struct neg_buf *b, const struct sdp_session *o,
 	neg_put(b, "s=-");
 	neg_put(b, "t=0 0");
 	n = (size_t)snprintf(group, sizeof(group), "a=group:BUNDLE");
-	for (size_t k = 0; k < o->nbundle; k++)
-		for (size_t i = 0; i < o->nmedia; i++)
-			if (picks[i].codec >= 0 && !strcmp(o->media[i].mid, o->bundle[k]))
+	for (size_t k = 0; k < o->nbundle; k++) {
+		for (size_t i = 0; i < o->nmedia && n < sizeof(group); i++) {
+			if (picks[i].codec >= 0 && !strcmp(o->media[i].mid, o->bundle[k])) {
 				n += (size_t)snprintf(group + n, sizeof(group) - n, " %s",
 						      o->bundle[k]);
+				break;
+			}
+		}
+	}
 	if (o->nbundle)
 		neg_put(b, "%s", group);
 	neg_put(b, "a=ice-lite");

@@ -258,13 +258,6 @@ static int sdp_a_ice(struct sdp_parser *p, char *v, int pwd)
 			"a=ice-ufrag");
 }
 
-static int sdp_a_ice_lite(struct sdp_parser *p, char *v, int arg)
-{
-	(void)v, (void)arg;
-	p->s->ice_lite = true;
-	return 0;
-}
-
 static int sdp_a_fingerprint(struct sdp_parser *p, char *v, int arg)
 {
 	char *alg_dst = p->m ? p->m->fp_alg : p->s->fp_alg;
@@ -305,9 +298,10 @@ static int sdp_a_setup(struct sdp_parser *p, char *v, int arg)
 	return sdp_fail(p, EINVAL, "unknown a=setup value '%.32s'", v);
 }
 
-static int sdp_a_mid(struct sdp_parser *p, char *v, int arg)
+static int sdp_a_mid_msid(struct sdp_parser *p, char *v, int msid)
 {
-	(void)arg;
+	if (msid)
+		return sdp_copy(p, p->m->msid, sizeof(p->m->msid), v, "a=msid");
 	return sdp_copy(p, p->m->mid, sizeof(p->m->mid), v, "a=mid");
 }
 
@@ -318,17 +312,14 @@ static int sdp_a_dir(struct sdp_parser *p, char *v, int dir)
 	return 0;
 }
 
-static int sdp_a_flag(struct sdp_parser *p, char *v, int rsize)
+enum sdp_flag { SDP_FLAG_ICE_LITE, SDP_FLAG_RTCP_MUX, SDP_FLAG_RTCP_RSIZE };
+
+static int sdp_a_flag(struct sdp_parser *p, char *v, int flag)
 {
 	(void)v;
-	*(rsize ? &p->m->rtcp_rsize : &p->m->rtcp_mux) = true;
+	*(flag == SDP_FLAG_ICE_LITE ? &p->s->ice_lite :
+	  flag == SDP_FLAG_RTCP_MUX ? &p->m->rtcp_mux : &p->m->rtcp_rsize) = true;
 	return 0;
-}
-
-static int sdp_a_msid(struct sdp_parser *p, char *v, int arg)
-{
-	(void)arg;
-	return sdp_copy(p, p->m->msid, sizeof(p->m->msid), v, "a=msid");
 }
 
 /* a=rtpmap:<pt> <name>/<clock>[/<channels>] */
@@ -484,23 +475,23 @@ static const struct sdp_attr sdp_attrs[] = {
 	{ "group", sdp_a_group, 0, false },
 	{ "ice-ufrag", sdp_a_ice, 0, false },
 	{ "ice-pwd", sdp_a_ice, 1, false },
-	{ "ice-lite", sdp_a_ice_lite, 0, false },
+	{ "ice-lite", sdp_a_flag, SDP_FLAG_ICE_LITE, false },
 	{ "fingerprint", sdp_a_fingerprint, 0, false },
 	{ "setup", sdp_a_setup, 0, false },
-	{ "mid", sdp_a_mid, 0, true },
+	{ "mid", sdp_a_mid_msid, 0, true },
 	{ "sendrecv", sdp_a_dir, SDP_DIR_SENDRECV, false },
 	{ "sendonly", sdp_a_dir, SDP_DIR_SENDONLY, false },
 	{ "recvonly", sdp_a_dir, SDP_DIR_RECVONLY, false },
 	{ "inactive", sdp_a_dir, SDP_DIR_INACTIVE, false },
-	{ "rtcp-mux", sdp_a_flag, 0, true },
-	{ "rtcp-rsize", sdp_a_flag, 1, true },
+	{ "rtcp-mux", sdp_a_flag, SDP_FLAG_RTCP_MUX, true },
+	{ "rtcp-rsize", sdp_a_flag, SDP_FLAG_RTCP_RSIZE, true },
 	{ "rtpmap", sdp_a_rtpmap, 0, true },
 	{ "fmtp", sdp_a_fmtp, 0, true },
 	{ "rtcp-fb", sdp_a_rtcp_fb, 0, true },
 	{ "extmap", sdp_a_extmap, 0, true },
 	{ "ssrc", sdp_a_ssrc, 0, true },
 	{ "ssrc-group", sdp_a_ssrc_group, 0, true },
-	{ "msid", sdp_a_msid, 0, true },
+	{ "msid", sdp_a_mid_msid, 1, true },
 };
 
 static int sdp_a_line(struct sdp_parser *p, char *v)

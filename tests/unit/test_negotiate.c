@@ -382,6 +382,14 @@ static void test_reject_audio_without_opus(void **state)
 	char *text = load("chromium156-offer.sdp"), *t = replace(text, "opus/48000", "speex/48000");
 
 	(void)state;
+	/* real: Chromium with audio limited to PCMU/PCMA; the BUNDLE tag moves to the video */
+	assert_int_equal(negotiate_file("chromium156-offer-noopus.sdp"), 0);
+	assert_false(res.audio.active);
+	assert_true(res.video.active);
+	assert_true(strstr(answer, "a=msid-semantic: WMS rapport-stream\r\n"
+			   "m=audio 0 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\nm=video 40000 ") != NULL);
+	assert_true(has_line(answer, "a=group:BUNDLE 1"));
+	assert_int_equal(res.video.pt, 96);
 	assert_int_equal(negotiate_text(t), 0);
 	assert_false(res.audio.active);
 	assert_true(res.video.active);
@@ -399,6 +407,27 @@ static void test_reject_audio_without_opus(void **state)
 	assert_non_null(strstr(err, "no usable m-line"));
 	assert_string_equal(answer, "");
 	assert_false(res.video.active);
+	free(t);
+	free(text);
+}
+
+/* odd but parseable: both accepted m-lines share one long mid, listed eight times */
+static void test_duplicate_mids(void **state)
+{
+	static const char mid[] = "0123456789012345678901234567890";
+	char *text = load("chromium156-offer.sdp"), *t, *u, group[300];
+
+	(void)state;
+	snprintf(group, sizeof(group), "a=group:BUNDLE %s %s %s %s %s %s %s %s", mid, mid, mid, mid,
+		 mid, mid, mid, mid);
+	t = replace(text, "a=group:BUNDLE 0 1", group);
+	u = replace(t, "a=mid:1", "a=mid:0");
+	free(t);
+	t = replace(u, "a=mid:0", "a=mid:0123456789012345678901234567890");
+	assert_int_equal(negotiate_text(t), 0);
+	assert_true(res.audio.active && res.video.active);
+	assert_non_null(strstr(answer, "a=group:BUNDLE 0123456789012345678901234567890 "));
+	free(u);
 	free(t);
 	free(text);
 }
@@ -692,6 +721,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_reject_extra_lines),
 		cmocka_unit_test(test_reject_audio_without_opus),
 		cmocka_unit_test(test_reject_port0),
+		cmocka_unit_test(test_duplicate_mids),
 		cmocka_unit_test(test_h264_only),
 		cmocka_unit_test(test_firefox_session_level),
 		cmocka_unit_test(test_errors),

@@ -6,7 +6,10 @@
 //   NODE_PATH=/tmp/pw/node_modules node tests/unit/data/capture-offer.mjs capture tests/unit/data
 //     writes chromium156-offer.sdp (audio+video), chromium156-offer-dc2v.sdp (audio, two
 //     videos, data channel), chromium156-offer-h264.sdp (video limited to H.264),
-//     chromium156-offer-recvonly.sdp (receive-only audio and video).
+//     chromium156-offer-recvonly.sdp (receive-only audio and video),
+//     chromium156-offer-noopus.sdp (audio limited to PCMU/PCMA).
+//   Capturing rewrites every file, and test_sdp/test_negotiate check the values of these
+//   captures (ufrag, fingerprint, ssrcs): update them, or capture into another directory.
 //   NODE_PATH=/tmp/pw/node_modules node tests/unit/data/capture-offer.mjs check \
 //       build/gcc/tests/unit/test_negotiate
 //     for each variant: createOffer, setLocalDescription, runs `test_negotiate --answer FILE`
@@ -39,7 +42,10 @@ async function makeOffer(variant) {
     window.__pc = pc;
     return (await pc.createOffer()).sdp;
   }
-  pc.addTrack(a, ms);
+  const at = pc.addTransceiver(a, { direction: 'sendrecv', streams: [ms] });
+  if (variant === 'noopus')  // audio without Opus: the relay rejects the BUNDLE-tagged m-line
+    at.setCodecPreferences(RTCRtpReceiver.getCapabilities('audio').codecs
+      .filter(c => /PCMU|PCMA/.test(c.mimeType)));
   const vt = pc.addTransceiver(v, { direction: 'sendrecv', streams: [ms] });
   if (variant === 'dc2v') {
     pc.addTransceiver(v.clone(), { direction: 'sendonly', streams: [ms] });
@@ -57,7 +63,8 @@ async function makeOffer(variant) {
 }
 
 const VARIANTS = { av: 'chromium156-offer.sdp', dc2v: 'chromium156-offer-dc2v.sdp',
-  h264: 'chromium156-offer-h264.sdp', recvonly: 'chromium156-offer-recvonly.sdp' };
+  h264: 'chromium156-offer-h264.sdp', recvonly: 'chromium156-offer-recvonly.sdp',
+  noopus: 'chromium156-offer-noopus.sdp' };
 
 async function main() {
   const [mode, arg] = process.argv.slice(2);
