@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #define SDP_MAX_MEDIA 8
-#define SDP_MAX_CODECS 32
+#define SDP_MAX_CODECS 64      /* a receive-only Chromium 156 video m-line lists 34 */
 #define SDP_MAX_EXTS 16
 #define SDP_MAX_SSRCS 8
 #define SDP_MAX_LEN 65536
@@ -78,5 +78,7 @@ int sdp_parse(struct sdp_session *s, const char *text, size_t len, char *err, si
 const struct sdp_codec *sdp_media_codec(const struct sdp_media *m, uint8_t pt);
 /* the extension id for uri in m, or 0 */
 uint8_t sdp_media_ext_id(const struct sdp_media *m, const char *uri);
+/* the value of key (case-insensitive) in fmtp parameters "a=1;b=2" into out: 0, ENOENT, E2BIG */
+int sdp_fmtp_param(const char *fmtp, const char *key, char *out, size_t outlen);
 
 #endif
