@@ -90,6 +90,7 @@ void peer_free(struct peer *p)
 
 int peer_fd(const struct peer *p) { return p->fd; }
 uint16_t peer_port(const struct peer *p) { return ntohs(p->local.sin_port); }
+const char *peer_ufrag(const struct peer *p) { return p->lufrag; }
 bool peer_connected(const struct peer *p) { return p->connected; }
 const struct peer_stats *peer_stats(const struct peer *p) { return &p->st; }
 const char *peer_srtp_profile(const struct peer *p) { return srtp_session_profile_name(p->profile); }

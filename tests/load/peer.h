@@ -52,5 +52,6 @@ int peer_poll(struct peer *p, int timeout_ms);
 int peer_keepalive(struct peer *p);
 const struct peer_stats *peer_stats(const struct peer *p);
 uint16_t peer_port(const struct peer *p);
+const char *peer_ufrag(const struct peer *p);  /* our ICE ufrag, as in the offer */
 
 #endif

@@ -209,10 +209,10 @@ static void test_wrong_password_gets_401_and_no_access(void **state)
 	struct fixture *f = *state;
 	connect_both(f);
 	struct sockaddr_in relay = relay_addr(f->answer_a);
-	/* A's username, but a wrong key */
+	/* A's full username, but a wrong key */
 	const char *u = strstr(f->answer_a, "a=ice-ufrag:") + 12;
 	char user[128];
-	snprintf(user, sizeof(user), "%.*s:whoever", (int)strcspn(u, "\r\n"), u);
+	snprintf(user, sizeof(user), "%.*s:%s", (int)strcspn(u, "\r\n"), u, peer_ufrag(f->a));
 	uint8_t tid[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, req[512], resp[512];
 	size_t n = stun_build_binding_request(req, sizeof(req), tid, user, (const uint8_t *)"wrongpassword",
 					      13, 1, 2, true);
