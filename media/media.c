@@ -113,6 +113,7 @@ static int media_copy_config(struct media *m, const struct media_config *cfg)
 	if (m->port_max < m->port_min)
 		return EINVAL;
 	m->repair = cfg->repair;
+	m->advertised_port = cfg->advertised_port;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	m->nworkers = cfg->workers ? cfg->workers : (unsigned)(cores > 0 ? cores : 1);
 	if (m->nworkers > MEDIA_MAX_WORKERS)
@@ -252,7 +253,7 @@ static int media_leg_local(struct media *m, struct worker *w, struct leg_params 
 	*loc = (struct neg_local){
 		.ufrag = p->lufrag, .pwd = p->lpwd,
 		.fingerprint = dtls_cert_fingerprint(m->cert),
-		.ip = m->public_ip, .port = w->port,
+		.ip = m->public_ip, .port = m->advertised_port ? m->advertised_port : w->port,
 		.audio_ssrc = p->out_ssrc[LEG_AUDIO], .video_ssrc = p->out_ssrc[LEG_VIDEO],
 		.video_rtx_ssrc = p->out_rtx_ssrc,
 		.cname = p->cname, .stream_id = "rapport",

@@ -23,6 +23,8 @@ struct media_config {
 	uint16_t port_min, port_max; /* worker i binds the first free port from port_min upwards */
 	unsigned workers;          /* 0 = one per online core */
 	bool repair;               /* loss repair (NACK/RTX, issue 4); false switches it off */
+	uint16_t advertised_port;  /* 0: candidates carry each worker's own port; else this port
+				    * (a UDP proxy or port forward in front; one worker only) */
 };
 
 enum media_event_type {

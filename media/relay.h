@@ -17,6 +17,7 @@ struct media {
 	char bind_ip[64], public_ip[64];
 	uint16_t port_min, port_max;
 	bool repair;
+	uint16_t advertised_port;
 	struct dtls_cert *cert;
 	char fingerprint[128];           /* "sha-256 AB:CD:..." */
 	struct worker **workers;
