@@ -37,7 +37,7 @@ struct jb {
 	uint64_t expected_prior;   /* expected of the epochs before the last restart */
 
 	/* jitter (RFC 3550 A.8) */
-	uint64_t t0_us;
+	uint64_t t0_us, transit_us;  /* first arrival; arrival of the last transit */
 	bool have_transit;
 	uint32_t transit;
 	uint64_t jitter16;         /* jitter × 16, timestamp units */
@@ -58,7 +58,7 @@ struct jb {
 	int64_t offset_us;           /* applied: baseline + delay */
 	int64_t last_ts_us;          /* media time of the newest packet (for the slew) */
 	uint32_t stuck_n;
-	int64_t stuck_min;
+	int64_t stuck_min, stuck_mean, stuck_dev; /* estimates from before the stuck run */
 	uint32_t target_us;
 	bool play_started;
 	int64_t play_ext;            /* next seq to play */
@@ -219,13 +219,15 @@ static void jb_jitter_update(struct jb *jb, uint32_t ts, uint64_t now_us)
 	uint64_t rel = now_us > jb->t0_us ? now_us - jb->t0_us : 0;
 	uint32_t arrival = (uint32_t)(rel * jb->cfg.clock_rate / 1000000u);
 	uint32_t transit = arrival - ts;
-	if (jb->have_transit) {
-		int64_t d = (int32_t)(transit - jb->transit);
-		if (d < 0)
-			d = -d;
+	int64_t d = (int32_t)(transit - jb->transit);
+	if (d < 0)
+		d = -d;
+	/* a step over a second, or across a silence, is a clock jump or a DTX pause: restart */
+	if (jb->have_transit && now_us - jb->transit_us <= JB_SILENCE_US
+	    && d <= (int64_t)jb->cfg.clock_rate)
 		jb->jitter16 += (uint64_t)d - ((jb->jitter16 + 8) >> 4);
-	}
 	jb->transit = transit;
+	jb->transit_us = now_us;
 	jb->have_transit = true;
 }
 
@@ -258,6 +260,27 @@ static void jb_base_reset(struct jb *jb, int64_t transit, uint64_t now_us)
 	jb->stuck_n = 0;
 }
 
+static void jb_target_compute(struct jb *jb)
+{
+	int64_t t = (int64_t)JB_JITTER_MULT * jb_jitter_us(jb);
+	int64_t spread = jb->rel_mean + jb->rel_dev * JB_SPREAD_K10 / 10;
+	if (spread > t)
+		t = spread;
+	if (t < jb->cfg.delay_min_us)
+		t = jb->cfg.delay_min_us;
+	if (t > jb->cfg.delay_max_us)
+		t = jb->cfg.delay_max_us;
+	jb->target_us = (uint32_t)t;
+}
+
+static void jb_target_update(struct jb *jb, int64_t rel)
+{
+	jb->rel_mean += (rel - jb->rel_mean) / 32;
+	int64_t dev = rel > jb->rel_mean ? rel - jb->rel_mean : jb->rel_mean - rel;
+	jb->rel_dev += (dev - jb->rel_dev) / 32;
+	jb_target_compute(jb);
+}
+
 /* true when the estimate is stuck and the baseline must restart from transit */
 static bool jb_base_stuck(struct jb *jb, int64_t transit, uint64_t now_us)
 {
@@ -270,24 +293,19 @@ static bool jb_base_stuck(struct jb *jb, int64_t transit, uint64_t now_us)
 		jb->stuck_n = 0;
 		return false;
 	}
-	if (!jb->stuck_n++ || transit < jb->stuck_min)
+	if (!jb->stuck_n++) {
+		jb->stuck_mean = jb->rel_mean;
+		jb->stuck_dev = jb->rel_dev;
+	}
+	if (jb->stuck_n == 1 || transit < jb->stuck_min)
 		jb->stuck_min = transit;
-	return jb->stuck_n >= JB_STUCK_N;
-}
-
-static void jb_target_update(struct jb *jb, int64_t rel)
-{
-	jb->rel_mean += (rel - jb->rel_mean) / 32;
-	int64_t dev = rel > jb->rel_mean ? rel - jb->rel_mean : jb->rel_mean - rel;
-	jb->rel_dev += (dev - jb->rel_dev) / 32;
-	int64_t t = (int64_t)JB_JITTER_MULT * jb_jitter_us(jb);
-	if (jb->rel_mean + 2 * jb->rel_dev > t)
-		t = jb->rel_mean + 2 * jb->rel_dev;
-	if (t < jb->cfg.delay_min_us)
-		t = jb->cfg.delay_min_us;
-	if (t > jb->cfg.delay_max_us)
-		t = jb->cfg.delay_max_us;
-	jb->target_us = (uint32_t)t;
+	if (jb->stuck_n < JB_STUCK_N)
+		return false;
+	/* what the run taught was measured against the baseline now dropped */
+	jb->rel_mean = jb->stuck_mean;
+	jb->rel_dev = jb->stuck_dev;
+	jb_target_compute(jb);
+	return true;
 }
 
 /* move the applied offset toward baseline + target, limited by the media time that passed */
@@ -297,12 +315,12 @@ static void jb_slew(struct jb *jb, int64_t ts_us)
 	if (adv <= 0)
 		return;
 	jb->last_ts_us = ts_us;
-	int64_t want = jb_base(jb) + jb->target_us;
+	int64_t want = jb_base(jb) + jb->target_us, hyst = jb->target_us / 8;
 	int64_t up = adv * JB_SLEW_UP_PCT / 100, down = adv * JB_SLEW_DOWN_PCT / 100;
 	if (want > jb->offset_us)
 		jb->offset_us += want - jb->offset_us < up ? want - jb->offset_us : up;
-	else
-		jb->offset_us -= jb->offset_us - want < down ? jb->offset_us - want : down;
+	else if (jb->offset_us - want > hyst)
+		jb->offset_us -= jb->offset_us - want - hyst < down ? jb->offset_us - want - hyst : down;
 }
 
 /* a new original packet's transit feeds the baseline and the target delay */
@@ -326,6 +344,18 @@ static void jb_delay_update(struct jb *jb, int64_t ts_us, uint64_t now_us, bool 
 		jb_slew(jb, ts_us);
 }
 
+/* the offset a filled-in packet plays with: that of the next stored packet, so a reordered
+ * packet keeps its place in the pacing of its neighbours */
+static int64_t jb_fill_offset(const struct jb *jb, int64_t ext)
+{
+	for (int64_t e = ext + 1; e <= jb->ext_max; e++) {
+		const struct jb_slot *n = jb_slot(jb, e);
+		if (n->ext == e && n->state == JB_S_HAVE && n->len)
+			return n->due_us - jb_ts_us(jb, n->ts);
+	}
+	return jb->offset_us;
+}
+
 static void jb_play_put(struct jb *jb, struct jb_slot *s, const struct jb_pkt *p,
 			uint64_t now_us, bool newest)
 {
@@ -344,7 +374,7 @@ static void jb_play_put(struct jb *jb, struct jb_slot *s, const struct jb_pkt *p
 	s->len = (uint16_t)p->len;
 	s->ts = p->ts;
 	s->marker = p->marker;
-	s->due_us = ts_us + jb->offset_us;
+	s->due_us = ts_us + (newest ? jb->offset_us : jb_fill_offset(jb, s->ext));
 	jb->st.depth++;
 	if (!jb->play_started) {
 		jb->play_started = true;

@@ -11,7 +11,9 @@
  * jump is dropped, as in A.1). No probation: SRTP has already authenticated the source.
  * `received` counts unique packets (RFC 3550 counts duplicates too), so `lost` never goes
  * negative. Interarrival jitter per A.8 in the stream's clock, skipping retransmissions
- * (their transit includes an RTT) and the first packet after a (re)start.
+ * (their transit includes an RTT), the first packet after a (re)start, and a transit step of
+ * more than a second or across a silence of more than JB_SILENCE_US (a clock jump or a DTX
+ * pause is not jitter, and would inflate the playout target for seconds).
  *
  * Pass-through (browsers, which run their own jitter buffers): jb_put() gives a verdict on
  * the packet just received and never holds anything back: an in-order packet, a packet after
@@ -30,12 +32,15 @@
  *   due = ts_us + offset,   offset = baseline + delay
  * has come, where ts_us is the packet's RTP timestamp in µs, baseline is the smallest transit
  * (arrival − ts_us) of the last 2–4 s (the fastest packet), and delay moves toward
- *   target = clamp(max(JB_JITTER_MULT × jitter, mean + 2 × deviation of (transit − baseline)),
- *                  cfg.delay_min_us, cfg.delay_max_us)
- * The second term is the measured spread of arrival delays, so reordering (a late packet is
- * just a packet with a larger transit) and one-sided spikes are covered too. delay rises by at
- * most JB_SLEW_UP_PCT and falls by at most JB_SLEW_DOWN_PCT of the media time that passes, so
- * playout intervals stay close to the packet interval. A seq that never came yields a
+ *   target = clamp(max(JB_JITTER_MULT × jitter, mean + 2.5 × mean deviation of
+ *                      (transit − baseline)), cfg.delay_min_us, cfg.delay_max_us)
+ * (both averaged over ~32 packets). The second term is the measured spread of arrival delays:
+ * it covers the whole spread of uniform jitter and ~4.5 σ of Gaussian jitter, and reordering
+ * (a late packet is just a packet with a larger transit) and one-sided spikes show in it too;
+ * it is steadier than the jitter term, which reacts faster when jitter sets in. delay rises by at
+ * most JB_SLEW_UP_PCT and falls by at most JB_SLEW_DOWN_PCT of the media time that passes
+ * (falling only once it is more than target/8 above the target), so playout intervals stay
+ * close to the packet interval; a reordered packet plays with its successor's offset. A seq that never came yields a
  * JB_POP_LOST marker at its interpolated due time (with the next packet, if already here, for
  * Opus in-band FEC). Stuck estimates: after a silence longer than JB_SILENCE_US, after a
  * transit jump beyond delay_max_us either way, or after JB_STUCK_N packets in a row arriving
@@ -51,8 +56,9 @@
 #define JB_MAX_DROPOUT 3000     /* RFC 3550 A.1 */
 #define JB_MAX_MISORDER 100     /* RFC 3550 A.1; the ring extends it to nslots */
 #define JB_MAX_SLOTS 32768
-#define JB_JITTER_MULT 3
-#define JB_SLEW_UP_PCT 25
+#define JB_JITTER_MULT 2
+#define JB_SPREAD_K10 25       /* 2.5 */
+#define JB_SLEW_UP_PCT 10
 #define JB_SLEW_DOWN_PCT 5
 #define JB_SILENCE_US 1000000u
 #define JB_STUCK_N 8
