@@ -120,7 +120,8 @@ bool rtx_ring_put(struct rtx_ring *r, uint16_t seq, const uint8_t *data, size_t 
 	}
 	struct rtx_slot *s = &r->slots[seq & r->mask];
 	memcpy(r->store + (size_t)(seq & r->mask) * r->pkt_cap, data, len);
-	*s = (struct rtx_slot){.seq = seq, .len = (uint16_t)len, .valid = true};
+	uint64_t resent = s->valid && s->seq == seq ? s->resent_us : 0;  /* same packet again */
+	*s = (struct rtx_slot){.resent_us = resent, .seq = seq, .len = (uint16_t)len, .valid = true};
 	r->st.stored++;
 	if (!r->npending)
 		return false;
