@@ -4,6 +4,8 @@
 #include "base/mem.h"
 #include "media/call.h"
 #include "media/dtls.h"
+#include "media/jb.h"
+#include "media/rtx_ring.h"
 #include "media/relay.h"
 #include "media/rtp.h"
 #include "media/srtp_session.h"
@@ -38,6 +40,37 @@ static void leg_fail(struct leg *l, const char *why)
 	relay_emit(l->w->media, MEDIA_EV_LEG_FAILED, l->call->id, l->id, why);
 }
 
+/* jitter buffers for what the browser sends; a retransmission ring for the video we send it
+ * when it can NACK. Allocated here, never on the packet path. */
+static int leg_streams_alloc(struct leg *l, bool repair)
+{
+	const struct neg_stream *ns[LEG_NKINDS] = {&l->p.neg.audio, &l->p.neg.video};
+	for (int k = 0; k < LEG_NKINDS; k++) {
+		if (!ns[k]->active)
+			continue;
+		struct jb_config cfg;
+		jb_config_default(&cfg, ns[k]->clock ? ns[k]->clock : 90000, k == LEG_VIDEO);
+		bool nack = k == LEG_VIDEO && repair && (ns[k]->fb & SDP_FB_NACK);
+		if (!nack)
+			cfg.nack_tries = 0;
+		int err = jb_alloc(&l->in[k].jb, &cfg);
+		if (err)
+			return err;
+		if (nack && (err = rtx_ring_alloc(&l->out[k].ring, rtx_ring_size(cfg.rtt_us, 600),
+						  WORKER_PKT_CAP, cfg.rtt_us)))
+			return err;
+	}
+	return 0;
+}
+
+static void leg_streams_free(struct leg *l)
+{
+	for (int k = 0; k < LEG_NKINDS; k++) {
+		l->in[k].jb = mem_deref(l->in[k].jb);
+		l->out[k].ring = mem_deref(l->out[k].ring);
+	}
+}
+
 int leg_create(struct leg **lp, struct worker *w, struct call *call, uint32_t id,
 	       const struct leg_params *p)
 {
@@ -52,8 +85,11 @@ int leg_create(struct leg **lp, struct worker *w, struct call *call, uint32_t id
 	ice_lite_init(&l->ice, p->lufrag, p->lpwd, p->neg.rufrag);
 	for (int k = 0; k < LEG_NKINDS; k++)
 		l->out[k].ssrc = p->out_ssrc[k];
-	int err = dtls_conn_alloc(&l->dtls, w->media->cert, true, p->neg.rfp, leg_dtls_send, l);
+	int err = leg_streams_alloc(l, w->media->repair);
+	if (!err)
+		err = dtls_conn_alloc(&l->dtls, w->media->cert, true, p->neg.rfp, leg_dtls_send, l);
 	if (err) {
+		leg_streams_free(l);
 		free(l);
 		return err;
 	}
@@ -80,6 +116,7 @@ void leg_destroy(struct leg *l)
 	}
 	mem_deref(l->srtp);
 	mem_deref(l->dtls);
+	leg_streams_free(l);
 	free(l);
 }
 
@@ -172,6 +209,38 @@ void leg_tick(struct leg *l, uint64_t now_us)
 		leg_fail(l, "ICE consent expired (no checks from the browser for 30 s)");
 		return;
 	}
-	if (l->connected && now_us >= l->next_rtcp_us)
+	if (!l->connected)
+		return;
+	leg_rtcp_nack_due(l, now_us);
+	if (now_us >= l->next_rtcp_us)
 		leg_rtcp_report(l, now_us);
+}
+
+static void leg_stream_stats(struct stream_in *in, struct media_stream_stats *out,
+			     uint64_t now_us)
+{
+	struct jb_stats js;
+	if (!in->jb)
+		return;
+	jb_stats(in->jb, &js);
+	*out = (struct media_stream_stats){
+		.packets = js.received, .lost_before_repair = js.lost_before_repair,
+		.lost_after_repair = js.lost_after_repair, .repaired = js.repaired,
+		.nacks_sent = js.nacks, .reordered = js.reordered, .duplicates = js.duplicates,
+		.late = js.late, .jitter_us = js.jitter_us, .missing = js.missing,
+		.bitrate_bps = in->bitrate_bps, .bytes = in->bytes,
+	};
+	(void)now_us;
+}
+
+void leg_stats_snapshot(struct leg *l, struct media_leg_stats *out)
+{
+	*out = l->st;
+	out->jitter_us = 0;
+	for (int k = 0; k < LEG_NKINDS; k++) {
+		leg_stream_stats(&l->in[k], &out->in[k], l->w->now_us);
+		if (out->in[k].jitter_us > out->jitter_us)
+			out->jitter_us = out->in[k].jitter_us;
+		out->rx_lost += out->in[k].lost_after_repair;
+	}
 }

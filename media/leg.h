@@ -19,6 +19,9 @@ struct worker;
 struct call;
 struct dtls_conn;
 struct srtp_session;
+struct jb;
+struct rtx_ring;
+struct rtp_hdr;
 
 enum leg_kind { LEG_AUDIO, LEG_VIDEO, LEG_NKINDS };
 
@@ -34,19 +37,20 @@ struct leg_params {
 struct stream_in {
 	uint32_t ssrc;               /* learned from the first packet, 0 before */
 	uint32_t rtx_ssrc;
-	uint16_t base_seq, max_seq;
-	uint32_t cycles;
-	uint64_t received;
+	uint32_t epoch;              /* bumped when the source restarts: receivers remap */
+	struct jb *jb;               /* sequence tracking, jitter, loss and NACK list */
 	uint64_t expected_prior, received_prior; /* at the last report, for fraction lost */
-	bool started;
 	uint64_t last_sr_recv_us;    /* when its last SR arrived */
 	uint32_t last_sr_mid;        /* middle 32 bits of that SR's NTP time (for LSR) */
+	uint64_t bytes, bytes_prior, rate_at_us; /* for the bitrate figure */
+	uint32_t bitrate_bps;
 };
 
 /* an RTP stream we send the browser (what another leg sent us, rewritten) */
 struct stream_out {
 	uint32_t ssrc;               /* ours, announced in the answer */
 	uint32_t src_ssrc;           /* the inbound SSRC currently mapped onto it */
+	uint32_t src_epoch;          /* and its epoch */
 	bool mapped;
 	uint16_t seq_delta;          /* out = in + delta (mod 2^16) */
 	uint32_t ts_delta;
@@ -55,6 +59,8 @@ struct stream_out {
 	uint64_t last_us;            /* when the last packet was sent */
 	uint32_t packets, octets;    /* for SR */
 	struct leg *src_leg;         /* where PLI/NACK for this stream go */
+	struct rtx_ring *ring;       /* sent packets (plain), to answer NACKs; video only */
+	uint16_t rtx_seq;            /* sequence of our RTX stream (RFC 4588) */
 };
 
 struct leg {
@@ -88,19 +94,28 @@ void leg_recv_rtp(struct leg *l, uint8_t *buf, size_t len);
 void leg_recv_rtcp(struct leg *l, uint8_t *buf, size_t len);
 /* once per worker tick: RTCP reports, consent, timeouts */
 void leg_tick(struct leg *l, uint64_t now_us);
+/* the leg's counters for the admin view */
+void leg_stats_snapshot(struct leg *l, struct media_leg_stats *out);
 
 /* where media to this leg goes now (nominated, consent-fresh address), or NULL */
 const struct sockaddr *leg_dest(const struct leg *l);
 /* protect buf (len bytes, capacity WORKER_PKT_CAP) as RTP or RTCP and queue it */
 void leg_send_rtp_slot(struct leg *l, uint8_t *slot, size_t len);
 void leg_send_rtcp(struct leg *l, const uint8_t *buf, size_t len);
-/* forwarding (forward.c): one inbound RTP packet of l to every other leg of its call */
-void forward_rtp(struct leg *src, enum leg_kind kind, const uint8_t *buf, size_t len,
-		 bool is_rtx);
+/* forwarding (forward.c): one inbound RTP packet of src (header already parsed; for RTX
+ * the original seq and SSRC, and the payload after the OSN) to every other leg of its call */
+void forward_rtp(struct leg *src, enum leg_kind kind, const struct rtp_hdr *h,
+		 const uint8_t *payload, size_t plen);
 /* ask the sender of what l receives on kind for a keyframe (throttled) */
 void forward_request_keyframe(struct leg *l, enum leg_kind kind);
+/* ask l itself for a keyframe of what it sends on kind (throttled) */
+void leg_send_pli(struct leg *l, enum leg_kind kind);
+/* answer a receiver's NACK for our outbound stream from its retransmission ring */
+void forward_retransmit(struct leg *l, enum leg_kind kind, uint16_t seq);
 /* rtcp (leg_rtcp.c) */
 void leg_rtcp_handle(struct leg *l, const uint8_t *buf, size_t len);
 void leg_rtcp_report(struct leg *l, uint64_t now_us);
+/* NACKs for what l's own uplink lost (the relay asks the browser directly) */
+void leg_rtcp_nack_due(struct leg *l, uint64_t now_us);
 
 #endif

@@ -5,7 +5,10 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "media/call.h"
+#include "media/jb.h"
 #include "media/leg.h"
+#include "media/relay.h"
+#include "media/rtx_ring.h"
 #include "media/rtcp.h"
 #include "media/srtp_session.h"
 #include "media/worker.h"
@@ -37,6 +40,17 @@ static uint32_t leg_ntp_mid(uint64_t now_us)
 	return (uint32_t)(rtcp_ntp_from_unix_us(clock_wall_ms() * 1000u) >> 16);
 }
 
+/* the RTT to this browser paces NACKs to it and how long sent packets are kept for it */
+static void leg_rtt_update(struct leg *l, uint32_t rtt_us)
+{
+	for (int k = 0; k < LEG_NKINDS; k++) {
+		if (l->in[k].jb)
+			jb_set_rtt(l->in[k].jb, rtt_us);
+		if (l->out[k].ring)
+			rtx_ring_set_rtt(l->out[k].ring, rtt_us);
+	}
+}
+
 static void leg_on_sr(struct leg *l, const struct rtcp_pkt *p)
 {
 	int k = leg_in_kind(l, p->sender_ssrc);
@@ -53,40 +67,47 @@ static void leg_on_report_blocks(struct leg *l, const struct rtcp_pkt *p)
 		if (leg_out_kind(l, b.ssrc) < 0 || !b.lsr)
 			continue;
 		uint32_t rtt = leg_ntp_mid(l->w->now_us) - b.lsr - b.dlsr; /* 1/65536 s */
-		if (rtt < 65536u * 10u)
-			l->st.rtt_us = (uint32_t)((uint64_t)rtt * 1000000u >> 16);
+		if (rtt >= 65536u * 10u)
+			continue;
+		l->st.rtt_us = (uint32_t)((uint64_t)rtt * 1000000u >> 16);
+		leg_rtt_update(l, l->st.rtt_us);
 	}
 }
 
-struct leg_nack_acc {
-	uint16_t seqs[LEG_NACK_MAX];
-	size_t n;
-	uint16_t delta;
-};
-
-static void leg_nack_collect(uint16_t seq, void *arg)
+static void leg_nack_answer(uint16_t seq, void *arg)
 {
-	struct leg_nack_acc *a = arg;
-	if (a->n < LEG_NACK_MAX)
-		a->seqs[a->n++] = (uint16_t)(seq - a->delta);
+	struct leg *l = arg;
+	forward_retransmit(l, LEG_VIDEO, seq);
 }
 
-/* a receiver asks for retransmissions of our outbound stream: ask its sender */
+/* a receiver lost some of our outbound packets: resend them from the ring. With repair off
+ * the NACK is only counted, so the receiver sees what the network did. */
 static void leg_on_nack(struct leg *l, const struct rtcp_pkt *p)
 {
-	int k = leg_out_kind(l, p->media_ssrc);
-	struct leg *src = k < 0 ? NULL : l->out[k].src_leg;
 	l->st.nacks_rx++;
-	if (!src || !src->connected || !(src->p.neg.video.fb & SDP_FB_NACK) || k != LEG_VIDEO)
+	if (l->w->media->repair && leg_out_kind(l, p->media_ssrc) == LEG_VIDEO)
+		rtcp_nack_foreach(p, leg_nack_answer, l);
+}
+
+/* the relay's own NACKs for what l's uplink lost, and PLI when a loss is given up */
+void leg_rtcp_nack_due(struct leg *l, uint64_t now_us)
+{
+	struct stream_in *in = &l->in[LEG_VIDEO];
+	if (!in->jb || !in->ssrc)
 		return;
-	struct leg_nack_acc acc = {.delta = l->out[k].seq_delta};
-	rtcp_nack_foreach(p, leg_nack_collect, &acc);
+	if (jb_keyframe_needed(in->jb))
+		leg_send_pli(l, LEG_VIDEO);
+	uint64_t due = jb_nack_next_us(in->jb);
+	if (!due || due > now_us)
+		return;
+	uint16_t seqs[LEG_NACK_MAX];
+	size_t n = jb_nack_due(in->jb, now_us, seqs, LEG_NACK_MAX);
 	uint8_t pkt[LEG_NACK_MAX * 4 + 16];
-	size_t n = rtcp_build_nack(pkt, sizeof(pkt), src->out[k].ssrc, src->in[k].ssrc,
-				   acc.seqs, acc.n);
-	if (n) {
-		src->st.nacks_tx++;
-		leg_send_rtcp(src, pkt, n);
+	size_t len = n ? rtcp_build_nack(pkt, sizeof(pkt), l->out[LEG_VIDEO].ssrc, in->ssrc,
+					 seqs, n) : 0;
+	if (len) {
+		l->st.nacks_tx++;
+		leg_send_rtcp(l, pkt, len);
 	}
 }
 
@@ -139,27 +160,25 @@ static size_t leg_report_blocks(struct leg *l, struct rtcp_report_block *rb, uin
 	size_t n = 0;
 	for (int k = 0; k < LEG_NKINDS; k++) {
 		struct stream_in *s = &l->in[k];
-		if (!s->started)
+		struct jb_stats js;
+		if (!s->ssrc || !s->jb)
 			continue;
-		uint64_t ext_max = s->cycles + s->max_seq;
-		uint64_t expected = ext_max - s->base_seq + 1;
-		int64_t lost = (int64_t)expected - (int64_t)s->received;
-		uint64_t exp_int = expected - s->expected_prior;
-		int64_t lost_int = (int64_t)exp_int - (int64_t)(s->received - s->received_prior);
-		s->expected_prior = expected;
-		s->received_prior = s->received;
+		jb_stats(s->jb, &js);
+		uint64_t exp_int = js.expected - s->expected_prior;
+		int64_t lost_int = (int64_t)exp_int - (int64_t)(js.received - s->received_prior);
+		s->expected_prior = js.expected;
+		s->received_prior = js.received;
 		uint32_t dlsr = s->last_sr_recv_us ?
 			(uint32_t)((now_us - s->last_sr_recv_us) * 65536u / 1000000u) : 0;
 		rb[n++] = (struct rtcp_report_block){
 			.ssrc = s->ssrc,
 			.fraction_lost = exp_int && lost_int > 0 ? (uint8_t)((lost_int << 8) / (int64_t)exp_int) : 0,
-			.cumulative_lost = lost > 0x7fffff ? 0x7fffff : (int32_t)lost,
-			.ext_highest_seq = (uint32_t)ext_max,
+			.cumulative_lost = js.lost > 0x7fffff ? 0x7fffff : (int32_t)js.lost,
+			.ext_highest_seq = js.ext_max_seq,
+			.jitter = js.jitter_ts,
 			.lsr = s->last_sr_mid,
 			.dlsr = s->last_sr_mid ? dlsr : 0,
 		};
-		if (lost > 0)
-			l->st.rx_lost = (uint64_t)lost;
 	}
 	return n;
 }
@@ -174,8 +193,21 @@ static size_t leg_report_sr(struct leg *l, int k, uint8_t *buf, size_t cap,
 	return rtcp_build_sr(buf, cap, o->ssrc, ntp, ts, o->packets, o->octets, rb, nrb);
 }
 
+static void leg_update_bitrates(struct leg *l, uint64_t now_us)
+{
+	for (int k = 0; k < LEG_NKINDS; k++) {
+		struct stream_in *s = &l->in[k];
+		if (s->rate_at_us && now_us > s->rate_at_us)
+			s->bitrate_bps = (uint32_t)((s->bytes - s->bytes_prior) * 8u * 1000000u /
+						    (now_us - s->rate_at_us));
+		s->bytes_prior = s->bytes;
+		s->rate_at_us = now_us;
+	}
+}
+
 void leg_rtcp_report(struct leg *l, uint64_t now_us)
 {
+	leg_update_bitrates(l, now_us);
 	uint8_t buf[512];
 	struct rtcp_report_block rb[LEG_NKINDS];
 	size_t nrb = leg_report_blocks(l, rb, now_us), len = 0;

@@ -2,28 +2,12 @@
 #define LOG_MODULE "leg"
 #include "base/log.h"
 #include "media/leg.h"
+#include "media/jb.h"
 #include "media/rtp.h"
 #include "media/srtp_session.h"
 #include "media/worker.h"
 
 #include <string.h>
-
-/* RFC 3550 A.1, reduced: count packets, extend the highest sequence number over wraps */
-static void stream_in_update(struct stream_in *s, uint16_t seq)
-{
-	if (!s->started) {
-		s->started = true;
-		s->base_seq = s->max_seq = seq;
-	} else {
-		uint16_t delta = (uint16_t)(seq - s->max_seq);
-		if (delta && delta < 0x8000) {
-			if (seq < s->max_seq)
-				s->cycles += 0x10000;
-			s->max_seq = seq;
-		}
-	}
-	s->received++;
-}
 
 static bool leg_receives(const struct neg_stream *ns)
 {
@@ -44,6 +28,15 @@ static int leg_kind_of(const struct leg *l, uint8_t pt, bool *is_rtx)
 		return LEG_VIDEO;
 	}
 	return -1;
+}
+
+/* a new SSRC on a stream (first packet, or a replaced track): start counting afresh */
+static void stream_in_source(struct stream_in *in, uint32_t ssrc)
+{
+	if (in->ssrc)
+		jb_reset(in->jb);
+	in->ssrc = ssrc;
+	in->epoch++;
 }
 
 void leg_recv_rtp(struct leg *l, uint8_t *buf, size_t len)
@@ -67,16 +60,30 @@ void leg_recv_rtp(struct leg *l, uint8_t *buf, size_t len)
 	l->st.rx_packets++;
 	l->st.rx_bytes += len;
 	struct stream_in *in = &l->in[kind];
+	in->bytes += len;
+	const uint8_t *payload = buf + h.payload_off;
+	size_t plen = len - h.payload_off;  /* payload and any padding, as sent */
 	if (is_rtx) {
+		/* RFC 4588: the original sequence number leads the payload; padding-only RTX
+		 * packets are bandwidth probes and go no further */
+		if (h.payload_len < 2 || !in->ssrc)
+			return;
 		in->rtx_ssrc = h.ssrc;
-	} else {
-		if (in->ssrc != h.ssrc) {
-			in->ssrc = h.ssrc;    /* a new source (first packet, or a replaced track) */
-			in->started = false;
-		}
-		stream_in_update(in, h.seq);
+		h.seq = (uint16_t)(payload[0] << 8 | payload[1]);
+		h.ssrc = in->ssrc;
+		payload += 2;
+		plen -= 2;
+	} else if (in->ssrc != h.ssrc) {
+		stream_in_source(in, h.ssrc);
 	}
-	forward_rtp(l, (enum leg_kind)kind, buf, len, is_rtx);
+	struct jb_pkt jp = {.seq = h.seq, .ts = h.ts, .marker = h.marker, .rtx = is_rtx,
+			    .data = buf, .len = len};
+	enum jb_verdict v = jb_put(in->jb, &jp, l->w->now_us);
+	if (!jb_verdict_forward(v))
+		return;                     /* duplicate, or a jump not trusted yet */
+	if (v == JB_FORWARD_RESTART)
+		in->epoch++;
+	forward_rtp(l, (enum leg_kind)kind, &h, payload, plen);
 }
 
 void leg_send_rtp_slot(struct leg *l, uint8_t *slot, size_t len)

@@ -112,7 +112,7 @@ static int media_copy_config(struct media *m, const struct media_config *cfg)
 	m->port_max = cfg->port_max ? cfg->port_max : (uint16_t)(m->port_min + 100);
 	if (m->port_max < m->port_min)
 		return EINVAL;
-	m->repair = cfg->repair;
+	m->repair = !cfg->no_repair;
 	m->advertised_port = cfg->advertised_port;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	m->nworkers = cfg->workers ? cfg->workers : (unsigned)(cores > 0 ? cores : 1);

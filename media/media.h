@@ -22,7 +22,7 @@ struct media_config {
 	const char *public_ip;     /* the address put in candidates */
 	uint16_t port_min, port_max; /* worker i binds the first free port from port_min upwards */
 	unsigned workers;          /* 0 = one per online core */
-	bool repair;               /* loss repair (NACK/RTX, issue 4); false switches it off */
+	bool no_repair;            /* true switches loss repair (NACK, retransmission) off */
 	uint16_t advertised_port;  /* 0: candidates carry each worker's own port; else this port
 				    * (a UDP proxy or port forward in front; one worker only) */
 };
@@ -38,6 +38,14 @@ struct media_event {
 	char text[128];
 };
 
+/* one inbound stream of a leg, as the relay's jitter buffer sees it */
+struct media_stream_stats {
+	uint64_t packets, bytes;
+	uint64_t lost_before_repair, lost_after_repair, repaired;
+	uint64_t nacks_sent, reordered, duplicates, late;
+	uint32_t jitter_us, bitrate_bps, missing;
+};
+
 struct media_leg_stats {
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
 	uint64_t rx_lost, rx_dropped;       /* lost by sequence gaps; dropped as invalid */
@@ -46,6 +54,8 @@ struct media_leg_stats {
 	uint64_t nacks_rx, nacks_tx, plis_rx, plis_tx;
 	char srtp_profile[24];
 	bool connected;
+	struct media_stream_stats in[2];    /* [0] audio, [1] video */
+	uint64_t retransmits_tx;            /* NACKed packets resent from the ring */
 };
 
 typedef void (media_notify_h)(void *arg);

@@ -227,7 +227,7 @@ static void wcmd_leg_stats(struct worker *w, struct worker_cmd *c)
 {
 	struct leg *l = worker_leg_find(w, c->leg_id);
 	if (l)
-		*c->stats_out = l->st;
+		leg_stats_snapshot(l, c->stats_out);
 	worker_sync_done(c->sync, l ? 0 : ENOENT);
 }
 

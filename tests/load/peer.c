@@ -186,6 +186,8 @@ static void peer_count_rtp(struct peer *p, const uint8_t *buf, size_t len)
 	struct rtp_hdr h;
 	if (rtp_parse(&h, buf, len))
 		return;
+	if (h.pt == PEER_PT_RTX)
+		p->st.rtx_rx++;
 	int k = h.pt == PEER_PT_OPUS ? PEER_AUDIO : h.pt == PEER_PT_VP8 ? PEER_VIDEO : -1;
 	if (k < 0)
 		return;
@@ -310,4 +312,19 @@ int peer_send_rtp(struct peer *p, enum peer_kind kind, const uint8_t *payload, s
 		return e;
 	p->st.tx_packets[kind]++;
 	return peer_send_raw(p, buf, n);
+}
+
+void peer_skip_seq(struct peer *p, enum peer_kind kind, uint16_t n)
+{
+	p->seq[kind] = (uint16_t)(p->seq[kind] + n);
+}
+
+int peer_send_rtcp(struct peer *p, const uint8_t *rtcp, size_t len)
+{
+	uint8_t buf[PEER_BUF];
+	if (!p->srtp || len + SRTP_SESSION_TRAILER > sizeof(buf))
+		return EINVAL;
+	memcpy(buf, rtcp, len);
+	int e = srtp_session_protect_rtcp(p->srtp, buf, &len, sizeof(buf));
+	return e ? e : peer_send_raw(p, buf, len);
 }

@@ -27,6 +27,7 @@ struct peer_stats {
 	struct peer_stream_stats rx[2];
 	uint64_t tx_packets[2];
 	uint64_t rtcp_rx, pli_rx, nack_rx, unprotect_fail;
+	uint64_t rtx_rx;              /* RFC 4588 retransmissions received */
 };
 
 /* cert may be shared between peers (read-only); bind_ip e.g. "127.0.0.1" */
@@ -48,6 +49,10 @@ int peer_send_rtp(struct peer *p, enum peer_kind kind, const uint8_t *payload, s
 int peer_send_raw(struct peer *p, const uint8_t *buf, size_t len);
 /* receive and process everything that arrives within timeout_ms (0 = only what is queued) */
 int peer_poll(struct peer *p, int timeout_ms);
+/* skip n sequence numbers of kind, as if n packets were lost on the way */
+void peer_skip_seq(struct peer *p, enum peer_kind kind, uint16_t n);
+/* protect and send one RTCP compound we built */
+int peer_send_rtcp(struct peer *p, const uint8_t *buf, size_t len);
 /* a STUN consent check (keeps the relay's consent fresh) */
 int peer_keepalive(struct peer *p);
 const struct peer_stats *peer_stats(const struct peer *p);

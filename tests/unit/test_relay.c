@@ -10,6 +10,7 @@
 #include "media/dtls.h"
 #include "media/media.h"
 #include "media/stun.h"
+#include "media/rtcp.h"
 #include "media/rtp.h"
 #include "tests/load/peer.h"
 
@@ -236,6 +237,46 @@ static void test_wrong_password_gets_401_and_no_access(void **state)
 	close(fd);
 }
 
+/* loss on A's uplink is NACKed by the relay itself; a NACK from B is answered from the ring */
+static void test_loss_repair(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t payload[600];
+	memset(payload, 0x5a, sizeof(payload));
+	connect_both(f);
+	for (int i = 0; i < 40; i++) {
+		if (i == 20)
+			peer_skip_seq(f->a, PEER_VIDEO, 2);    /* two packets "lost" upstream */
+		assert_int_equal(peer_send_rtp(f->a, PEER_VIDEO, payload, sizeof(payload), (uint32_t)i * 3000, true), 0);
+		peer_poll(f->b, 2);
+	}
+	uint64_t end = clock_ms() + 500;
+	while (clock_ms() < end && peer_stats(f->a)->nack_rx == 0) {
+		peer_poll(f->a, 20);
+		peer_poll(f->b, 0);
+	}
+	assert_true(peer_stats(f->a)->nack_rx >= 1);
+
+	/* B asks again for a packet it already has: the relay resends it as RTX */
+	const struct peer_stream_stats *v = &peer_stats(f->b)->rx[PEER_VIDEO];
+	assert_true(v->packets >= 38);
+	uint16_t seq = (uint16_t)(v->last_seq - 3);
+	uint8_t nack[64];
+	size_t n = rtcp_build_nack(nack, sizeof(nack), 0x0b0b0b0b, v->ssrc, &seq, 1);
+	assert_int_equal(peer_send_rtcp(f->b, nack, n), 0);
+	end = clock_ms() + 500;
+	while (clock_ms() < end && peer_stats(f->b)->rtx_rx == 0)
+		peer_poll(f->b, 20);
+	assert_int_equal(peer_stats(f->b)->rtx_rx, 1);
+
+	struct media_leg_stats st;
+	assert_int_equal(media_leg_stats(f->m, f->leg_a, &st), 0);
+	assert_true(st.in[1].lost_before_repair >= 2);
+	assert_true(st.in[1].nacks_sent >= 1);
+	assert_int_equal(media_leg_stats(f->m, f->leg_b, &st), 0);
+	assert_int_equal(st.retransmits_tx, 1);
+}
+
 static void test_bad_offer_is_refused_with_reason(void **state)
 {
 	struct fixture *f = *state;
@@ -256,6 +297,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rtcp_reports_arrive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unchecked_address_reaches_no_leg, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_password_gets_401_and_no_access, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_loss_repair, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_offer_is_refused_with_reason, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
