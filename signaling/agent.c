@@ -98,6 +98,8 @@ void agent_login(struct sig_conn *c, const struct proto_msg *msg)
 	log_info("%s: agent %s signed in (session %s)", c->peer, a->username, se->id);
 	json_t *m = json_pack("{s:s, s:s, s:s}", "type", "logged_in", "username", a->username,
 			      "status", agent_status_name(a->status));
+	if (m && a->call)
+		json_object_set_new(m, "call", json_string(a->call->id));
 	sig_reply(c, msg, m);
 	if (a->call)
 		call_party_back(a->call, CALL_AGENT);

@@ -142,6 +142,8 @@ static void sess_welcome(struct sig_conn *c, const struct proto_msg *msg, struct
 			      se->kind == SESS_CUSTOMER ? "customer" : "agent", "resumed", resumed);
 	if (w && se->token[0])
 		json_object_set_new(w, "token", json_string(se->token));
+	if (w && se->call)
+		json_object_set_new(w, "call", json_string(se->call->id));
 	sig_reply(c, msg, w);
 }
 

@@ -458,6 +458,7 @@ static void test_resume_in_call(void **state)
 	json_t *w = expect(again, "welcome");
 	assert_true(json_is_true(json_object_get(w, "resumed")));
 	assert_string_equal(str(w, "token"), token);
+	assert_string_equal(str(w, "call"), call);
 	json_decref(w);
 	json_t *s = expect(again, "call_started");
 	assert_string_equal(str(s, "call"), call);
@@ -480,8 +481,8 @@ static void test_grace_expires(void **state)
 	client_open(f, cust);
 	client_open(f, agent);
 	agent_sign_in(agent);
-	char call[32];
-	customer_hello(cust, NULL, 0);
+	char call[32], token[64];
+	customer_hello(cust, token, sizeof(token));
 	request_and_ring(cust, agent, "Ann", call, sizeof(call));
 	accept_call(cust, agent, call);
 	client_close(cust);
@@ -493,6 +494,15 @@ static void test_grace_expires(void **state)
 	assert_string_equal(str(e, "reason"), "disconnected");
 	assert_string_equal(str(e, "by"), "customer");
 	json_decref(e);
+	/* the customer comes back too late: same session, no call (the page learns it ended) */
+	struct client *again = &f->c[2];
+	client_open(f, again);
+	say(again, "{\"type\":\"hello\",\"version\":1,\"role\":\"customer\",\"token\":\"%s\"}", token);
+	json_t *w = expect(again, "welcome");
+	assert_true(json_is_true(json_object_get(w, "resumed")));
+	assert_null(json_object_get(w, "call"));
+	json_decref(w);
+	expect_nothing(again);
 }
 
 static void test_agent_reload_resumes(void **state)
@@ -509,7 +519,12 @@ static void test_agent_reload_resumes(void **state)
 	client_close(agent);
 	expect_drop(cust, "peer_state");
 	client_open(f, agent2);
-	agent_sign_in(agent2);
+	say(agent2, "{\"type\":\"hello\",\"version\":1,\"role\":\"agent\"}");
+	expect_drop(agent2, "welcome");
+	say(agent2, "{\"type\":\"login\",\"username\":\"agent\",\"password\":\"" PASSWORD "\"}");
+	json_t *l = expect(agent2, "logged_in");
+	assert_string_equal(str(l, "call"), call);
+	json_decref(l);
 	json_t *s = expect(agent2, "call_started");
 	assert_string_equal(str(s, "call"), call);
 	assert_true(json_is_true(json_object_get(s, "resumed")));
