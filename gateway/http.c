@@ -48,6 +48,9 @@ void http_mounts_init(struct gw *gw)
 
 static int http_not_found(struct lws *wsi)
 {
+	char uri[128] = "";
+	lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI);
+	log_debug("404 %s", uri);
 	if (lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL))
 		return -1;
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
