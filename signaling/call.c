@@ -205,6 +205,14 @@ void call_end(struct call *c, const char *reason, const char *by)
 	route_dispatch(s);
 }
 
+/* Tell the other party that p's connection went or came back. */
+static void call_peer_state(struct call *c, enum call_party p, const char *state)
+{
+	enum call_party other = p == CALL_CUSTOMER ? CALL_AGENT : CALL_CUSTOMER;
+	call_send(c, other, json_pack("{s:s, s:s, s:s}", "type", "peer_state", "call", c->id,
+				      "state", state));
+}
+
 /* A party's connection went. A ring at an agent who left stops; otherwise the call waits
  * call_grace_ms for the party to come back (its media leg is gone with its page). */
 void call_party_left(struct call *c, enum call_party p, uint64_t now_ms)
@@ -216,11 +224,8 @@ void call_party_left(struct call *c, enum call_party p, uint64_t now_ms)
 	}
 	call_drop_leg(c, p);
 	c->side[p].gone_deadline_ms = now_ms + c->sig->cfg.call_grace_ms;
-	if (c->state == CALL_ACTIVE) {
-		enum call_party other = p == CALL_CUSTOMER ? CALL_AGENT : CALL_CUSTOMER;
-		call_send(c, other, json_pack("{s:s, s:s, s:s}", "type", "peer_state", "call", c->id,
-					      "state", "disconnected"));
-	}
+	if (c->state == CALL_ACTIVE)
+		call_peer_state(c, p, "disconnected");
 }
 
 /* A party is back (resumed session or new sign-in): tell it where the call stands. */
@@ -229,18 +234,14 @@ void call_party_back(struct call *c, enum call_party p)
 	c->side[p].gone_deadline_ms = 0;
 	switch (c->state) {
 	case CALL_QUEUED:
-		c->position_sent = queue_position(c);
-		call_send(c, p, json_pack("{s:s, s:s, s:i}", "type", "queued", "call", c->id,
-					  "position", c->position_sent));
+		queue_tell(c, queue_position(c));
 		break;
 	case CALL_RINGING:
 		call_send(c, p, json_pack("{s:s, s:s}", "type", "ringing", "call", c->id));
 		break;
 	case CALL_ACTIVE:
 		call_send(c, p, call_started_json(c, p, true));
-		call_send(c, p == CALL_CUSTOMER ? CALL_AGENT : CALL_CUSTOMER,
-			  json_pack("{s:s, s:s, s:s}", "type", "peer_state", "call", c->id, "state",
-				    "connected"));
+		call_peer_state(c, p, "connected");
 		break;
 	default:
 		break;

@@ -121,6 +121,7 @@ const char *agent_status_name(enum agent_status st);
 void queue_add(struct call *c);
 void queue_remove(struct call *c);
 unsigned queue_position(const struct call *c);
+void queue_tell(struct call *c, unsigned pos);
 void route_dispatch(struct sig *s);
 
 /* call.c */

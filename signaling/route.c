@@ -80,16 +80,21 @@ static struct agent *route_pick(struct sig *s, const struct call *c)
 	return best;
 }
 
+/* Tell the customer of a waiting call its place. */
+void queue_tell(struct call *c, unsigned pos)
+{
+	c->position_sent = pos;
+	sess_send(c->customer, json_pack("{s:s, s:s, s:i}", "type", "queued", "call", c->id,
+					 "position", pos));
+}
+
 /* Tell every waiting customer whose place changed where they are. */
 static void queue_notify(struct sig *s)
 {
 	unsigned pos = 1;
 	for (struct call *c = s->queue_head; c; c = c->qnext, pos++) {
-		if (c->position_sent == pos)
-			continue;
-		c->position_sent = pos;
-		sess_send(c->customer, json_pack("{s:s, s:s, s:i}", "type", "queued", "call", c->id,
-						 "position", pos));
+		if (c->position_sent != pos)
+			queue_tell(c, pos);
 	}
 }
 

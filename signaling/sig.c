@@ -32,22 +32,21 @@ static sig_handler_h *const sig_handlers[PROTO_MSG_COUNT] = {
 static void sig_destroy(void *data)
 {
 	struct sig *s = data;
-	struct table_iter it = {0};
 	struct call *c;
-	s->stopping = true;
-	/* End every call (media included); call_end removes it, so restart each time. */
-	while (s->calls && (it = (struct table_iter){0}, c = table_next(s->calls, &it, NULL)))
-		call_end(c, "shutdown", "server");
 	struct sess *se;
-	while (s->sessions && (it = (struct table_iter){0}, se = table_next(s->sessions, &it, NULL))) {
+	struct agent *a;
+	s->stopping = true;
+	/* Each step takes its object out of its table, so "the first one" moves on. */
+	while (s->calls && (c = table_first(s->calls)))
+		call_end(c, "shutdown", "server");  /* media included */
+	while (s->sessions && (se = table_first(s->sessions))) {
 		if (se->conn)
 			se->conn->sess = NULL;
 		if (se->agent)
 			agent_detach(se->agent);
 		sess_destroy(se);
 	}
-	struct agent *a;
-	while (s->agents && (it = (struct table_iter){0}, a = table_next(s->agents, &it, NULL)))
+	while (s->agents && (a = table_first(s->agents)))
 		mem_deref(table_remove(s->agents, a->username));
 	mem_deref(s->calls);
 	mem_deref(s->sessions);

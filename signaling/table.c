@@ -113,3 +113,9 @@ void *table_next(const struct table *t, struct table_iter *it, const char **key)
 		*key = e->key;
 	return e->value;
 }
+
+void *table_first(const struct table *t)
+{
+	struct table_iter it = {0};
+	return table_next(t, &it, NULL);
+}

@@ -21,5 +21,6 @@ void *table_remove(struct table *t, const char *key);  /* the value, or NULL */
 size_t table_count(const struct table *t);
 /* Start with it = {0}; returns the next value (and its key in *key) or NULL at the end. */
 void *table_next(const struct table *t, struct table_iter *it, const char **key);
+void *table_first(const struct table *t);              /* any value, or NULL when empty */
 
 #endif
