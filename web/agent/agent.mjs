@@ -1,7 +1,7 @@
 // The agent's console: sign in, be available, answer a ring, talk, hang up. The password is
 // kept in memory only, to sign in again after a dropped connection; after a reload the agent
 // signs in again and a call still in its grace period resumes.
-import { CallMedia, RapportClient, getLocalMedia, setText, stopStream } from '/lib/rapport.mjs';
+import { CallMedia, LocalMedia, RapportClient, setText } from '/lib/rapport.mjs';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -17,8 +17,7 @@ let connected = false; // hello answered
 let ring = null;       // the call ringing here
 let call = null;       // the call in progress
 let media = null;
-let local = null;
-let localPending = null;
+const local = new LocalMedia(ui.self);
 
 const STATUS_WORDS = { available: 'Available', away: 'Away' };
 
@@ -31,22 +30,10 @@ function idleState() {
   return STATUS_WORDS[ui.status.value] || 'Available';
 }
 
-function ensureLocal() {
-  if (local) return Promise.resolve(local);
-  localPending ??= getLocalMedia().then((s) => {
-    local = s;
-    ui.self.srcObject = s;
-    return s;
-  }).finally(() => { localPending = null; });
-  return localPending;
-}
-
 function endMedia() {
   media?.close();
   media = null;
-  stopStream(local);
-  local = null;
-  ui.self.srcObject = null;
+  local.stop();
 }
 
 function showRing(msg) {
@@ -106,7 +93,7 @@ ui.accept.addEventListener('click', async () => {
   ui.accept.disabled = true;
   ui.decline.disabled = true;
   try {
-    await ensureLocal();
+    await local.get();
   } catch (err) {
     setText(ui.detail, `Your camera or microphone is not available: ${err.message}`);
     ui.accept.disabled = false;
@@ -156,7 +143,7 @@ client.on('call_started', async (msg) => {
   show('In call', `With ${msg.peer.name}.${msg.peer.connected ? '' : ' Their connection dropped, waiting for them…'}`);
   media?.close();
   try {
-    media = new CallMedia(client, call, await ensureLocal(), ui.remote);
+    media = new CallMedia(client, call, await local.get(), ui.remote);
     await media.start();
   } catch (err) {
     setText(ui.detail, `Media could not start: ${err.message}`);

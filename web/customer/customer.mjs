@@ -1,6 +1,6 @@
 // The customer's page: ask for an agent, wait in line, talk, hang up. A reload or a dropped
 // connection resumes the same session (and the call, if it is still up).
-import { CallMedia, RapportClient, getLocalMedia, setText, stopStream } from '/lib/rapport.mjs';
+import { CallMedia, LocalMedia, RapportClient, setText } from '/lib/rapport.mjs';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -12,7 +12,7 @@ const NAME_KEY = 'rapport.name';
 const client = new RapportClient('customer');
 let call = null;      // the call id while one exists
 let media = null;     // CallMedia while in a call
-let local = null;     // the camera/microphone stream
+const local = new LocalMedia(ui.self);
 let requestId = null; // the call_request waiting for queued/ringing
 
 function show(state, detail = '') {
@@ -26,20 +26,10 @@ function setBusy(busy) {
   ui.hangup.disabled = !busy;
 }
 
-async function ensureLocal() {
-  if (!local) {
-    local = await getLocalMedia();
-    ui.self.srcObject = local;
-  }
-  return local;
-}
-
 function endMedia() {
   media?.close();
   media = null;
-  stopStream(local);
-  local = null;
-  ui.self.srcObject = null;
+  local.stop();
 }
 
 ui.name.value = sessionStorage.getItem(NAME_KEY) || '';
@@ -56,7 +46,7 @@ ui.form.addEventListener('submit', async (ev) => {
   setBusy(true);
   show('Waiting for an agent', 'Starting your camera…');
   try {
-    await ensureLocal();
+    await local.get();
   } catch (err) {
     setBusy(false);
     show('Ready', `Your camera or microphone is not available: ${err.message}`);
@@ -106,7 +96,7 @@ client.on('call_started', async (msg) => {
   show('In call', `With ${msg.peer.name}. Connecting media…`);
   media?.close();
   try {
-    media = new CallMedia(client, call, await ensureLocal(), ui.remote);
+    media = new CallMedia(client, call, await local.get(), ui.remote);
     await media.start();
   } catch (err) {
     setText(ui.detail, `Media could not start: ${err.message}`);

@@ -135,9 +135,32 @@ export class RapportClient {
   }
 }
 
-// The camera and microphone; rejects when the user refuses.
-export function getLocalMedia() {
-  return navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+// The camera and microphone, shown in a self-view <video>. get() asks once (concurrent
+// callers share the request) and rejects when the user refuses; stop() releases them.
+export class LocalMedia {
+  constructor(video) {
+    this.video = video;
+    this.stream = null;
+    this.pending = null;
+  }
+
+  get() {
+    if (this.stream) return Promise.resolve(this.stream);
+    this.pending ??= navigator.mediaDevices.getUserMedia({ audio: true, video: true })
+      .then((stream) => {
+        this.stream = stream;
+        this.video.srcObject = stream;
+        return stream;
+      })
+      .finally(() => { this.pending = null; });
+    return this.pending;
+  }
+
+  stop() {
+    for (const t of this.stream?.getTracks() || []) t.stop();
+    this.stream = null;
+    this.video.srcObject = null;
+  }
 }
 
 function iceGatheringDone(pc, timeoutMs) {
@@ -196,10 +219,6 @@ export class CallMedia {
     for (const t of this.remoteStream.getTracks()) this.remoteStream.removeTrack(t);
     this.remoteVideo.srcObject = null;
   }
-}
-
-export function stopStream(stream) {
-  for (const t of stream?.getTracks() || []) t.stop();
 }
 
 // The status line: one short sentence a person (and a screen reader) can follow.
