@@ -187,9 +187,9 @@ void call_end(struct call *c, const char *reason, const char *by)
 	sess_send(c->customer, json_pack("{s:s, s:s, s:s, s:s}", "type", "call_ended", "call",
 					 c->id, "reason", reason, "by", by));
 	struct agent *a = c->agent;
-	if (a && from == CALL_RINGING)
+	if (a && from == CALL_RINGING)  /* the customer gave up, or e.g. media_error, shutdown */
 		agent_send(a, json_pack("{s:s, s:s, s:s}", "type", "ring_cancelled", "call", c->id,
-					"reason", "cancelled"));
+					"reason", strcmp(by, "customer") == 0 ? "cancelled" : reason));
 	else if (a)
 		agent_send(a, json_pack("{s:s, s:s, s:s, s:s}", "type", "call_ended", "call", c->id,
 					"reason", reason, "by", by));
