@@ -60,7 +60,10 @@ static void notify(void *arg) { (void)arg; }
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct media_config mc = {"127.0.0.1", "127.0.0.1", 41000, 41100, 1, true};
+	struct media_config mc = {
+		.bind_ip = "127.0.0.1", .public_ip = "127.0.0.1", .port_min = 41000,
+		.port_max = 41100, .workers = 1, .repair = true,
+	};
 	assert_int_equal(media_start(&f->media, &mc, notify, NULL), 0);
 	struct sig_config sc = {.agent_username = "agent", .agent_password = PASSWORD};
 	assert_int_equal(sig_alloc(&f->sig, &sc, f->media, &transport), 0);
