@@ -1,0 +1,74 @@
+/* config: rapportd's settings from a `key = value` file and the command line (docs/config.md).
+ *
+ * config_defaults() → config_load() (a file, optional) → config_set() for each command-line
+ * override → config_finish() fills what derives from other settings (data_dir, web_root,
+ * public_ip, media_bind, allowed_origins, the demo agent's password) and checks the whole. */
+#ifndef GATEWAY_CONFIG_H
+#define GATEWAY_CONFIG_H
+#include "base/log.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_ADDR_MAX 46       /* INET6_ADDRSTRLEN */
+#define CONFIG_MAX_ORIGINS 16
+#define CONFIG_ORIGIN_MAX 256
+#define CONFIG_LINE_MAX 4096
+
+enum config_key_id {
+	CONFIG_BIND, CONFIG_HTTP_PORT, CONFIG_DATA_DIR, CONFIG_WEB_ROOT, CONFIG_PUBLIC_IP,
+	CONFIG_RTP_PORTS, CONFIG_MEDIA_BIND, CONFIG_WORKERS, CONFIG_LOG_LEVEL,
+	CONFIG_AGENT_USERNAME, CONFIG_AGENT_PASSWORD, CONFIG_ALLOWED_ORIGINS,
+	CONFIG_MAX_MESSAGE_BYTES, CONFIG_ALLOW_NO_ORIGIN, CONFIG_KEY_COUNT
+};
+
+struct config_range {
+	uint16_t lo, hi;
+};
+
+struct config_origins {
+	size_t n;
+	char v[CONFIG_MAX_ORIGINS][CONFIG_ORIGIN_MAX];
+};
+
+struct config {
+	char bind[CONFIG_ADDR_MAX];
+	uint16_t http_port;                /* 0 = any free port (tests) */
+	char data_dir[PATH_MAX];
+	char web_root[PATH_MAX];
+	char public_ip[CONFIG_ADDR_MAX];
+	struct config_range rtp_ports;
+	char media_bind[CONFIG_ADDR_MAX];
+	unsigned workers;                  /* 0 = one per core */
+	enum log_level log_level;
+	char agent_username[65];
+	char agent_password[257];
+	bool agent_password_generated;     /* config_finish() made one up: log it once */
+	struct config_origins allowed_origins;
+	size_t max_message_bytes;
+	bool allow_no_origin;
+	bool set[CONFIG_KEY_COUNT];        /* given in the file or on the command line */
+};
+
+void config_defaults(struct config *cfg);
+
+/* Read a file. 0, or an errno code with "FILE:LINE: what" (or "FILE: why") in err. */
+int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+
+/* Set one key; relative paths resolve against base_dir. 0, ENOENT (unknown key) or EINVAL,
+ * with the reason in err (without a location: the caller knows where the value came from). */
+int config_set(struct config *cfg, const char *key, const char *value, const char *base_dir,
+	       char *err, size_t errlen);
+
+/* Derive the rest; bindir is the directory of the rapportd binary. Creates data_dir. */
+int config_finish(struct config *cfg, const char *bindir, char *err, size_t errlen);
+
+/* The origins a browser may open /ws from when allowed_origins is not set. */
+void config_default_origins(struct config *cfg, uint16_t port);
+
+/* Whether the address is the unspecified one (0.0.0.0 or ::). */
+bool config_addr_any(const char *addr);
+
+#endif

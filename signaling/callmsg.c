@@ -1,0 +1,123 @@
+#define LOG_MODULE "signaling"
+#include "signaling/internal.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "media/media.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The call named by the message, if the speaker is one of its parties (no one learns of
+ * calls that are not theirs: a stranger's call is unknown_call too). */
+static struct call *callmsg_call(struct sig_conn *c, const struct proto_msg *msg,
+				 enum call_party *p)
+{
+	struct call *call = call_find(c->sig, proto_str(msg, "call"));
+	struct sess *se = c->sess;
+	if (call && se->kind == SESS_CUSTOMER && call->customer == se) {
+		*p = CALL_CUSTOMER;
+		return call;
+	}
+	if (call && se->kind == SESS_AGENT && se->agent && call->agent == se->agent) {
+		*p = CALL_AGENT;
+		return call;
+	}
+	sig_error(c, msg, PROTO_E_UNKNOWN_CALL, "no call \"%s\" of yours", proto_str(msg, "call"));
+	return NULL;
+}
+
+static bool callmsg_in_state(struct sig_conn *c, const struct proto_msg *msg,
+			     const struct call *call, enum call_state want)
+{
+	if (call->state == want)
+		return true;
+	sig_error(c, msg, PROTO_E_BAD_STATE, "call %s is %s, not %s", call->id,
+		  call_state_name(call->state), call_state_name(want));
+	return false;
+}
+
+void callmsg_request(struct sig_conn *c, const struct proto_msg *msg)
+{
+	struct sess *se = c->sess;
+	if (se->call) {
+		sig_error(c, msg, PROTO_E_ALREADY_IN_CALL, "call %s is %s", se->call->id,
+			  call_state_name(se->call->state));
+		return;
+	}
+	struct call *call;
+	if (call_create(c->sig, se, proto_str(msg, "name"), &call)) {
+		sig_error(c, msg, PROTO_E_INTERNAL, "could not create the call");
+		return;
+	}
+	log_info("%s: call %s requested by session %s", c->peer, call->id, se->id);
+	route_dispatch(c->sig);  /* rings an agent (ringing) or tells the place (queued) */
+}
+
+void callmsg_accept(struct sig_conn *c, const struct proto_msg *msg)
+{
+	enum call_party p;
+	struct call *call = callmsg_call(c, msg, &p);
+	if (!call || !callmsg_in_state(c, msg, call, CALL_RINGING))
+		return;
+	char err[160];
+	if (call_start(call, err, sizeof(err))) {
+		log_error("call %s: %s", call->id, err);
+		sig_error(c, msg, PROTO_E_MEDIA_ERROR, "%s", err);
+		call_end(call, "media_error", "server");
+		return;
+	}
+	sig_reply(c, msg, call_started_json(call, CALL_AGENT, false));
+}
+
+void callmsg_decline(struct sig_conn *c, const struct proto_msg *msg)
+{
+	enum call_party p;
+	struct call *call = callmsg_call(c, msg, &p);
+	if (!call || !callmsg_in_state(c, msg, call, CALL_RINGING))
+		return;
+	struct agent **d = realloc(call->declined, (call->ndeclined + 1) * sizeof(*d));
+	if (d) {  /* without memory the agent may be rung again: no worse than that */
+		call->declined = d;
+		d[call->ndeclined++] = call->agent;
+	}
+	call_unring(call, "declined");
+	route_dispatch(c->sig);
+}
+
+void callmsg_offer(struct sig_conn *c, const struct proto_msg *msg)
+{
+	enum call_party p;
+	struct call *call = callmsg_call(c, msg, &p);
+	if (!call || !callmsg_in_state(c, msg, call, CALL_ACTIVE))
+		return;
+	call_drop_leg(call, p);  /* a new offer (e.g. after a reload) replaces the leg */
+	char *answer = NULL, err[160] = "";
+	uint32_t leg;
+	int e = media_leg_create(c->sig->media, call->media_id, proto_str(msg, "sdp"), &answer,
+				 &leg, err, sizeof(err));
+	if (e) {
+		log_warn("call %s: %s offer refused: %s", call->id, p == CALL_CUSTOMER ? "customer" : "agent",
+			 *err ? err : strerror(e));
+		sig_error(c, msg, PROTO_E_MEDIA_ERROR, "%s", *err ? err : strerror(e));
+		return;
+	}
+	call->side[p].leg_id = leg;
+	call->side[p].has_leg = true;
+	sig_reply(c, msg, json_pack("{s:s, s:s, s:s}", "type", "answer", "call", call->id, "sdp",
+				    answer));
+	mem_deref(answer);
+}
+
+void callmsg_hangup(struct sig_conn *c, const struct proto_msg *msg)
+{
+	enum call_party p;
+	struct call *call = callmsg_call(c, msg, &p);
+	if (!call)
+		return;
+	if (p == CALL_AGENT && call->state == CALL_RINGING) {
+		sig_error(c, msg, PROTO_E_BAD_STATE, "call %s is ringing: decline it", call->id);
+		return;
+	}
+	call_end(call, "hangup", p == CALL_CUSTOMER ? "customer" : "agent");
+}

@@ -1,0 +1,188 @@
+#define LOG_MODULE "signaling"
+#include "signaling/internal.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "media/media.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void sig_ping(struct sig_conn *c, const struct proto_msg *msg)
+{
+	sig_reply(c, msg, json_pack("{s:s}", "type", "pong"));
+}
+
+/* The dispatch table: one handler per client message (the specs live in protocol.c). */
+static sig_handler_h *const sig_handlers[PROTO_MSG_COUNT] = {
+	[PROTO_HELLO] = sess_hello,
+	[PROTO_LOGIN] = agent_login,
+	[PROTO_SET_STATUS] = agent_set_status_msg,
+	[PROTO_CALL_REQUEST] = callmsg_request,
+	[PROTO_ACCEPT] = callmsg_accept,
+	[PROTO_DECLINE] = callmsg_decline,
+	[PROTO_OFFER] = callmsg_offer,
+	[PROTO_HANGUP] = callmsg_hangup,
+	[PROTO_PING] = sig_ping,
+};
+
+static void sig_destroy(void *data)
+{
+	struct sig *s = data;
+	struct call *c;
+	struct sess *se;
+	struct agent *a;
+	s->stopping = true;
+	/* Each step takes its object out of its table, so "the first one" moves on. */
+	while (s->calls && (c = table_first(s->calls)))
+		call_end(c, "shutdown", "server");  /* media included */
+	while (s->sessions && (se = table_first(s->sessions))) {
+		if (se->conn)
+			se->conn->sess = NULL;
+		if (se->agent)
+			agent_detach(se->agent);
+		sess_destroy(se);
+	}
+	while (s->agents && (a = table_first(s->agents)))
+		mem_deref(table_remove(s->agents, a->username));
+	mem_deref(s->calls);
+	mem_deref(s->sessions);
+	mem_deref(s->tokens);
+	mem_deref(s->agents);
+	mem_deref(s->agent_username);
+	mem_deref(s->agent_password);
+}
+
+int sig_alloc(struct sig **sp, const struct sig_config *cfg, struct media *media,
+	      const struct sig_transport *tp)
+{
+	for (size_t i = 0; i < PROTO_MSG_COUNT; i++) {
+		if (!sig_handlers[i] || !proto_spec_get((enum proto_msg_id)i))
+			return EINVAL;  /* a message without a handler or spec: a build mistake */
+	}
+	struct sig *s = mem_alloc(sizeof(*s), sig_destroy);
+	if (!s)
+		return ENOMEM;
+	s->media = media;
+	s->tp = *tp;
+	s->cfg = *cfg;
+	s->agent_username = mem_strdup(cfg->agent_username ? cfg->agent_username : "agent");
+	s->agent_password = mem_strdup(cfg->agent_password ? cfg->agent_password : "");
+	s->cfg.agent_username = s->agent_username;
+	s->cfg.agent_password = s->agent_password;
+	if (!s->cfg.resume_ms)
+		s->cfg.resume_ms = SIG_RESUME_MS;
+	if (!s->cfg.call_grace_ms)
+		s->cfg.call_grace_ms = SIG_CALL_GRACE_MS;
+	if (!s->cfg.ring_timeout_ms)
+		s->cfg.ring_timeout_ms = SIG_RING_TIMEOUT_MS;
+	int err = ENOMEM;
+	if (!s->agent_username || !s->agent_password)
+		goto out;
+	if ((err = table_alloc(&s->sessions, 256)) || (err = table_alloc(&s->tokens, 256)) ||
+	    (err = table_alloc(&s->agents, 64)) || (err = table_alloc(&s->calls, 128)))
+		goto out;
+	err = agent_add(s, s->agent_username);
+out:
+	if (err)
+		mem_deref(s);
+	else
+		*sp = s;
+	return err;
+}
+
+int sig_conn_open(struct sig *s, void *conn, const char *peer, struct sig_conn **scp)
+{
+	struct sig_conn *c = mem_alloc(sizeof(*c), NULL);
+	if (!c)
+		return ENOMEM;
+	c->sig = s;
+	c->tconn = conn;
+	c->role = PROTO_ROLE_NONE;
+	snprintf(c->peer, sizeof(c->peer), "%s", peer ? peer : "?");
+	*scp = c;
+	return 0;
+}
+
+void sig_conn_recv(struct sig_conn *c, const char *data, size_t len)
+{
+	if (c->closing)
+		return;
+	struct proto_msg msg;
+	struct proto_error perr;
+	if (proto_decode(data, len, c->role, &msg, &perr)) {
+		log_debug("%s: %s: %s", c->peer, proto_code_name(perr.code), perr.message);
+		sig_send(c, proto_error_json(perr.code, perr.message, perr.id));
+		proto_error_clear(&perr);
+		return;
+	}
+	log_debug("%s: %s", c->peer, msg.spec->type);
+	sig_handlers[msg.spec->id](c, &msg);
+	proto_msg_clear(&msg);
+}
+
+void sig_conn_closed(struct sig_conn *c)
+{
+	if (!c)
+		return;
+	if (c->sess)
+		sess_detach(c->sess, clock_ms());
+	mem_deref(c);
+}
+
+void sig_send(struct sig_conn *c, json_t *msg)
+{
+	if (!msg) {
+		log_error("out of memory building a message for %s", c->peer);
+		return;
+	}
+	size_t len;
+	char *text = c->closing ? NULL : proto_encode(msg, &len);
+	if (text && c->sig->tp.send(c->tconn, text, len))
+		log_warn("%s: could not queue a message", c->peer);
+	free(text);
+	json_decref(msg);
+}
+
+void sig_reply(struct sig_conn *c, const struct proto_msg *req, json_t *msg)
+{
+	if (msg && req && req->id)
+		json_object_set(msg, "re", req->id);
+	sig_send(c, msg);
+}
+
+void sig_error(struct sig_conn *c, const struct proto_msg *req, enum proto_code code,
+	       const char *fmt, ...)
+{
+	char text[256] = "";
+	if (fmt) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(text, sizeof(text), fmt, ap);
+		va_end(ap);
+	}
+	sig_send(c, proto_error_json(code, text, req ? req->id : NULL));
+}
+
+/* Ask the transport to close c; c stays allocated until the gateway reports it closed. */
+void sig_kick(struct sig_conn *c, int code, const char *reason)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	c->sig->tp.close(c->tconn, code, reason);
+}
+
+void sig_media_event(const struct media_event *ev, void *arg)
+{
+	call_media_event(arg, ev);
+}
+
+void sig_tick(struct sig *s, uint64_t now_ms)
+{
+	call_tick(s, now_ms);
+	sess_tick(s, now_ms);
+}

@@ -1,0 +1,65 @@
+/* sig: the call-centre brain behind /ws (sessions, agents, queue, routing, calls).
+ * The one header gateway/ includes from signaling/. No libwebsockets here: the gateway gives
+ * a transport (send a text message, close a connection) and feeds received messages in.
+ *
+ * Threads: everything here runs on one thread (the gateway's lws thread), including
+ * sig_media_event(), which the gateway calls from media_poll() on that thread.
+ *
+ * Ownership (docs/ownership.md, signalling part):
+ * - struct sig owns its tables: sessions (by id), agents (by username), calls (by id). Each
+ *   table holds the one mem reference of its values; everything else points weakly and the
+ *   pointers are cleared when the object leaves its table.
+ * - A struct sig_conn belongs to the gateway connection it was opened for: sig_conn_open()
+ *   creates it, sig_conn_closed() frees it. It points weakly at its session and back.
+ * - Calls hold only media ids; the media relay owns the media side. */
+#ifndef SIGNALING_SIG_H
+#define SIGNALING_SIG_H
+#include <stddef.h>
+#include <stdint.h>
+
+struct media;
+struct media_event;
+struct sig;
+struct sig_conn;
+
+struct sig_transport {
+	/* Queue one text message on connection conn (the gateway copies it). 0 or errno. */
+	int (*send)(void *conn, const char *text, size_t len);
+	/* Close conn once what is queued is written: WebSocket close code and reason. */
+	void (*close)(void *conn, int code, const char *reason);
+};
+
+struct sig_config {
+	const char *agent_username;    /* the demo agent account (until accounts are stored) */
+	const char *agent_password;
+	uint32_t resume_ms;            /* a detached customer session can be resumed (600 s) */
+	uint32_t call_grace_ms;        /* a call waits for a party that left (30 s) */
+	uint32_t ring_timeout_ms;      /* an agent that does not answer is set away (30 s) */
+};
+
+#define SIG_RESUME_MS 600000u
+#define SIG_CALL_GRACE_MS 30000u
+#define SIG_RING_TIMEOUT_MS 30000u
+
+/* WebSocket close codes sig asks for. */
+#define SIG_CLOSE_REPLACED 4001        /* the session went on on another connection */
+#define SIG_CLOSE_POLICY 1008          /* e.g. too many failed sign-ins */
+
+int sig_alloc(struct sig **sp, const struct sig_config *cfg, struct media *media,
+	      const struct sig_transport *tp);  /* mem object; mem_deref() ends every call */
+
+/* A new WebSocket connection; peer names it in logs (e.g. "127.0.0.1:51234"). */
+int sig_conn_open(struct sig *s, void *conn, const char *peer, struct sig_conn **scp);
+/* One complete text message received on the connection. */
+void sig_conn_recv(struct sig_conn *sc, const char *data, size_t len);
+/* The connection is gone (whoever closed it); frees sc. */
+void sig_conn_closed(struct sig_conn *sc);
+
+/* A media relay event (matches media_event_h; arg is the struct sig). */
+void sig_media_event(const struct media_event *ev, void *arg);
+
+/* Timers: call at least once a second with clock_ms(); runs ring timeouts, grace periods and
+ * session expiry due at or before now_ms. */
+void sig_tick(struct sig *s, uint64_t now_ms);
+
+#endif
