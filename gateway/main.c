@@ -69,7 +69,7 @@ static int main_start(struct config *cfg, struct gw *gw)
 	struct media_config mc = {
 		.bind_ip = cfg->media_bind, .public_ip = cfg->public_ip,
 		.port_min = cfg->rtp_ports.lo, .port_max = cfg->rtp_ports.hi,
-		.workers = cfg->workers, .repair = true,
+		.workers = cfg->workers, 
 	};
 	int err = media_start(&gw->media, &mc, server_wake, gw);
 	if (err) {

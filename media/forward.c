@@ -4,7 +4,7 @@
  *
  * Per packet: one copy into the worker's transmit slot per receiver, protect in place,
  * batched send. No allocation, no lock. */
-#include "media/call.h"
+#include "media/mcall.h"
 #include "media/leg.h"
 #include "media/rtp.h"
 #include "media/rtx_ring.h"

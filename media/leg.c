@@ -2,7 +2,7 @@
 #include "media/leg.h"
 #include "base/log.h"
 #include "base/mem.h"
-#include "media/call.h"
+#include "media/mcall.h"
 #include "media/dtls.h"
 #include "media/jb.h"
 #include "media/rtx_ring.h"
@@ -71,7 +71,7 @@ static void leg_streams_free(struct leg *l)
 	}
 }
 
-int leg_create(struct leg **lp, struct worker *w, struct call *call, uint32_t id,
+int leg_create(struct leg **lp, struct worker *w, struct mcall *call, uint32_t id,
 	       const struct leg_params *p)
 {
 	struct leg *l = calloc(1, sizeof(*l));
@@ -95,7 +95,7 @@ int leg_create(struct leg **lp, struct worker *w, struct call *call, uint32_t id
 	}
 	l->wnext = w->legs;
 	w->legs = l;
-	call_leg_add(call, l);
+	mcall_leg_add(call, l);
 	*lp = l;
 	return 0;
 }
@@ -107,7 +107,7 @@ void leg_destroy(struct leg *l)
 		dtls_conn_close(l->dtls);
 	loop_timer_cancel(w->loop, &l->dtls_timer);
 	addrmap_del_val(&w->addrs, l);
-	call_leg_remove(l->call, l);
+	mcall_leg_remove(l->call, l);
 	for (struct leg **pp = &w->legs; *pp; pp = &(*pp)->wnext) {
 		if (*pp == l) {
 			*pp = l->wnext;

@@ -16,7 +16,7 @@
 #include "media/negotiate.h"
 
 struct worker;
-struct call;
+struct mcall;
 struct dtls_conn;
 struct srtp_session;
 struct jb;
@@ -67,7 +67,7 @@ struct leg {
 	struct leg *wnext;           /* worker's list */
 	struct leg *cnext;           /* call's list */
 	struct worker *w;
-	struct call *call;
+	struct mcall *call;
 	uint32_t id;
 	struct leg_params p;
 	struct ice_lite ice;
@@ -83,7 +83,7 @@ struct leg {
 	struct media_leg_stats st;
 };
 
-int leg_create(struct leg **lp, struct worker *w, struct call *call, uint32_t id,
+int leg_create(struct leg **lp, struct worker *w, struct mcall *call, uint32_t id,
 	       const struct leg_params *p);
 void leg_destroy(struct leg *l);
 

@@ -4,7 +4,7 @@
 #define LOG_MODULE "rtcp"
 #include "base/clock.h"
 #include "base/log.h"
-#include "media/call.h"
+#include "media/mcall.h"
 #include "media/jb.h"
 #include "media/leg.h"
 #include "media/relay.h"

@@ -4,7 +4,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/mqueue.h"
-#include "media/call.h"
+#include "media/mcall.h"
 #include "media/ice.h"
 #include "media/relay.h"
 #include "media/rtp.h"
@@ -79,9 +79,9 @@ struct leg *worker_leg_by_ufrag(struct worker *w, const char *ufrag)
 	return NULL;
 }
 
-struct call *worker_call_find(struct worker *w, uint32_t call_id)
+struct mcall *worker_call_find(struct worker *w, uint32_t call_id)
 {
-	for (struct call *c = w->calls; c; c = c->next)
+	for (struct mcall *c = w->calls; c; c = c->next)
 		if (c->id == call_id)
 			return c;
 	return NULL;
@@ -194,21 +194,21 @@ static struct leg *worker_leg_find(struct worker *w, uint32_t leg_id)
 
 static void wcmd_call_create(struct worker *w, struct worker_cmd *c)
 {
-	struct call *call;
-	if (call_create(&call, w, c->call_id))
+	struct mcall *call;
+	if (mcall_create(&call, w, c->call_id))
 		log_error("call %u: out of memory", c->call_id);
 }
 
 static void wcmd_call_destroy(struct worker *w, struct worker_cmd *c)
 {
-	struct call *call = worker_call_find(w, c->call_id);
+	struct mcall *call = worker_call_find(w, c->call_id);
 	if (call)
-		call_destroy(call);
+		mcall_destroy(call);
 }
 
 static void wcmd_leg_create(struct worker *w, struct worker_cmd *c)
 {
-	struct call *call = worker_call_find(w, c->call_id);
+	struct mcall *call = worker_call_find(w, c->call_id);
 	struct leg *l;
 	int err = call ? leg_create(&l, w, call, c->leg_id, &c->params) : ENOENT;
 	if (err)
@@ -322,7 +322,7 @@ static void *worker_main(void *arg)
 static void worker_free(struct worker *w)
 {
 	while (w->calls)
-		call_destroy(w->calls);
+		mcall_destroy(w->calls);
 	if (w->loop)
 		loop_timer_cancel(w->loop, &w->tick);
 	mem_deref(w->cmdq);          /* drops queued commands, unregisters its eventfd */

@@ -21,7 +21,7 @@
 #define WORKER_PKT_CAP 1600   /* MTU-sized packet + SRTP trailer + headroom */
 
 struct media;
-struct call;
+struct mcall;
 
 enum worker_cmd_type { WCMD_CALL_CREATE, WCMD_CALL_DESTROY, WCMD_LEG_CREATE, WCMD_LEG_DESTROY,
 		       WCMD_LEG_STATS };
@@ -60,7 +60,7 @@ struct worker {
 	uint16_t port;
 	struct addrmap addrs;        /* checked peer address → leg */
 	struct leg *legs;            /* every leg on this worker (list via leg->wnext) */
-	struct call *calls;          /* every call on this worker (list via call->next) */
+	struct mcall *calls;          /* every call on this worker (list via call->next) */
 	struct loop_timer tick;
 	uint64_t now_us;             /* refreshed once per received batch and per timer */
 	struct worker_counters cnt;
@@ -90,6 +90,6 @@ void worker_tx_flush(struct worker *w);
 void worker_send(struct worker *w, const uint8_t *data, size_t len, const struct sockaddr *dest);
 
 struct leg *worker_leg_by_ufrag(struct worker *w, const char *ufrag);
-struct call *worker_call_find(struct worker *w, uint32_t call_id);
+struct mcall *worker_call_find(struct worker *w, uint32_t call_id);
 
 #endif

@@ -62,7 +62,7 @@ static int setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct media_config mc = {
 		.bind_ip = "127.0.0.1", .public_ip = "127.0.0.1", .port_min = 41000,
-		.port_max = 41100, .workers = 1, .repair = true,
+		.port_max = 41100, .workers = 1, 
 	};
 	assert_int_equal(media_start(&f->media, &mc, notify, NULL), 0);
 	struct sig_config sc = {.agent_username = "agent", .agent_password = PASSWORD};

@@ -1,13 +1,13 @@
-#include "media/call.h"
+#include "media/mcall.h"
 #include "media/leg.h"
 #include "media/worker.h"
 
 #include <errno.h>
 #include <stdlib.h>
 
-int call_create(struct call **cp, struct worker *w, uint32_t id)
+int mcall_create(struct mcall **cp, struct worker *w, uint32_t id)
 {
-	struct call *c = calloc(1, sizeof(*c));
+	struct mcall *c = calloc(1, sizeof(*c));
 	if (!c)
 		return ENOMEM;
 	c->w = w;
@@ -18,11 +18,11 @@ int call_create(struct call **cp, struct worker *w, uint32_t id)
 	return 0;
 }
 
-void call_destroy(struct call *c)
+void mcall_destroy(struct mcall *c)
 {
 	while (c->legs)
 		leg_destroy(c->legs);      /* unlinks itself from c->legs */
-	for (struct call **pp = &c->w->calls; *pp; pp = &(*pp)->next) {
+	for (struct mcall **pp = &c->w->calls; *pp; pp = &(*pp)->next) {
 		if (*pp == c) {
 			*pp = c->next;
 			break;
@@ -31,14 +31,14 @@ void call_destroy(struct call *c)
 	free(c);
 }
 
-void call_leg_add(struct call *c, struct leg *l)
+void mcall_leg_add(struct mcall *c, struct leg *l)
 {
 	l->cnext = c->legs;
 	c->legs = l;
 	c->nlegs++;
 }
 
-void call_leg_remove(struct call *c, struct leg *l)
+void mcall_leg_remove(struct mcall *c, struct leg *l)
 {
 	for (struct leg **pp = &c->legs; *pp; pp = &(*pp)->cnext) {
 		if (*pp == l) {
@@ -54,7 +54,7 @@ void call_leg_remove(struct call *c, struct leg *l)
 				o->out[k].src_leg = NULL;
 }
 
-struct leg *call_leg_find(struct call *c, uint32_t leg_id)
+struct leg *mcall_leg_find(struct mcall *c, uint32_t leg_id)
 {
 	for (struct leg *l = c->legs; l; l = l->cnext)
 		if (l->id == leg_id)
