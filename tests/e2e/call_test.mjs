@@ -13,6 +13,8 @@ const CUSTOMER_NAME = 'Ada Customer';
 const MEDIA_TIMEOUT_MS = 45000;
 const WANT_FRAMES = 100;
 const WANT_CIPHER = 'AEAD_AES_128_GCM';
+// Chromium 156 reports BoringSSL's name, "SRTP_AEAD_AES_128_GCM"; the spec's is the IANA one.
+const cipherName = (c) => String(c || '').replace(/^SRTP_/, '');
 
 async function statusText(page) {
   return (await page.getByRole('status').allInnerTexts()).join(' | ');
@@ -77,7 +79,7 @@ async function waitForMedia(parties) {
   // The cipher is settled once DTLS is connected: check it apart, for a plain message.
   for (const p of parties) {
     const cipher = latest[p.name].transport.srtpCipher;
-    if (cipher !== WANT_CIPHER) fail(`${p.name}: SRTP cipher is ${cipher}, want ${WANT_CIPHER}`);
+    if (cipherName(cipher) !== WANT_CIPHER) fail(`${p.name}: SRTP cipher is ${cipher}, want ${WANT_CIPHER}`);
   }
   return latest;
 }
