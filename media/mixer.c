@@ -348,7 +348,7 @@ static int mixer_conceal(struct mixer_src *s, const uint8_t *next, size_t next_l
 int mixer_put(struct mixer *mx, unsigned src, const uint8_t *payload, size_t len)
 {
 	struct mixer_src *s = mixer_src(mx, src);
-	if (!s || (!payload && len))
+	if (!s || (!payload && len) || len > INT32_MAX)
 		return EINVAL;
 	int ns = payload && len ? opus_packet_get_nb_samples(payload, (opus_int32)len, MIXER_RATE)
 				: OPUS_INVALID_PACKET;
@@ -379,7 +379,7 @@ int mixer_put_missing(struct mixer *mx, unsigned src)
 int mixer_put_fec(struct mixer *mx, unsigned src, const uint8_t *next, size_t next_len)
 {
 	struct mixer_src *s = mixer_src(mx, src);
-	if (!s || (!next && next_len))
+	if (!s || (!next && next_len) || next_len > INT32_MAX)
 		return EINVAL;
 	return mixer_conceal(s, next, next_len);
 }
