@@ -66,6 +66,7 @@ struct party {
 	struct rx_stream rx[MAX_RX];
 	unsigned nrx;
 	unsigned idx;
+	uint64_t tx_at_join[NPARTIES][2];  /* what each other party had sent when this one joined */
 };
 
 struct scene {
@@ -312,6 +313,9 @@ static void party_join(struct scene *sc, int i, const char *extras)
 	scene_run(sc, 0, &job.done);
 	pthread_join(t, NULL);
 	assert_int_equal(job.rc, 0);
+	for (int s = 0; s < NPARTIES; s++)
+		for (int k = 0; k < 2 && sc->pa[s].live; k++)
+			pa->tx_at_join[s][k] = peer_stats(sc->pa[s].p)->tx_packets[k];
 	pa->live = true;
 }
 
@@ -430,18 +434,25 @@ static void assert_sees(struct scene *sc, int r, int s)
 	assert_int_equal(v->tag, tag[s]);
 }
 
-/* the first two never stop hearing and seeing each other */
+/* the first two never stop hearing and seeing each other: every packet s sent reached r, in
+ * order, on the same stream (forwarding maps sequence numbers one to one, so no gap means
+ * nothing was lost or held back; the longest pause is printed, it depends on the machine) */
 static void assert_unbroken(struct scene *sc, int r, int s)
 {
+	scene_run(sc, 60, NULL);   /* what is still on its way */
 	for (int video = 0; video <= 1; video++) {
 		struct rx_stream *st = rx_of(sc, r, s, video);
-		printf("%c from %c %s: %llu packets, %llu seq gaps, longest pause %llu ms\n", tag[r],
-		       tag[s], video ? "video" : "audio", (unsigned long long)st->packets,
-		       (unsigned long long)st->seq_gaps, (unsigned long long)st->max_gap_us / 1000);
+		int k = video ? PEER_VIDEO : PEER_AUDIO;
+		uint64_t sent = peer_stats(sc->pa[s].p)->tx_packets[k] - sc->pa[r].tx_at_join[s][k];
+		printf("%c from %c %s: %llu of %llu packets, %llu seq gaps, longest pause %llu ms\n",
+		       tag[r], tag[s], video ? "video" : "audio", (unsigned long long)st->packets,
+		       (unsigned long long)sent, (unsigned long long)st->seq_gaps,
+		       (unsigned long long)st->max_gap_us / 1000);
 		assert_int_equal(st->seq_gaps, 0);
 		assert_int_equal(st->seq_back, 0);
 		assert_int_equal(st->ts_back, 0);
-		assert_true(st->max_gap_us < 300000);
+		assert_true(st->packets + 2 >= sent);
+		assert_true(st->max_gap_us < 1000000);
 	}
 }
 
@@ -559,6 +570,26 @@ static void test_simultaneous(void **state)
 	scene_run(sc, 1500, NULL);
 	pcm_reset(sc);
 	scene_run(sc, 1500, NULL);
+	struct media_call_stats st;
+	assert_int_equal(media_call_stats(sc->m, sc->call, &st), 0);
+	assert_int_equal(st.mode, MEDIA_MODE_SIMULTANEOUS);
+	assert_true(st.duck_db == -14.0f);
+	assert_true(st.ticks >= 100);
+	for (int j = 0; j < 3; j++) {
+		printf("mix source %c: %llu played, %llu lost markers, %llu discarded, delay %u ms, "
+		       "%llu underruns\n", tag[j], (unsigned long long)st.src[j].played,
+		       (unsigned long long)st.src[j].lost_markers,
+		       (unsigned long long)st.src[j].discarded, st.src[j].delay_us / 1000,
+		       (unsigned long long)st.src[j].underrun);
+		assert_int_equal(st.src[j].leg_id, sc->pa[j].leg);
+		assert_true(st.src[j].frames >= st.ticks / 2);
+	}
+	printf("BENCH simultaneous call mix: %.2f%% of a core (%llu us CPU in %llu ms, %llu ticks, "
+	       "%llu skipped, %llu encodes, worst tick lateness %llu us)\n",
+	       100.0 * (double)st.mix_cpu_us / (double)st.mix_wall_us,
+	       (unsigned long long)st.mix_cpu_us, (unsigned long long)st.mix_wall_us / 1000,
+	       (unsigned long long)st.ticks, (unsigned long long)st.ticks_skipped,
+	       (unsigned long long)st.encodes, (unsigned long long)st.tick_late_max_us);
 	const int heard[3][2] = {{INTERP, AGENT}, {INTERP, CUST}, {CUST, AGENT}};
 	for (int r = CUST; r <= INTERP; r++) {
 		struct rx_stream *s = rx_primary(sc, r, false);
@@ -571,25 +602,6 @@ static void test_simultaneous(void **state)
 		assert_near(level(r, s, heard[r][1], "the mix"), r == INTERP ? 0.0 : -14.0, 3.0);
 		assert_true(level(r, s, r, "the mix") < -30.0);   /* not its own voice */
 	}
-	struct media_call_stats st;
-	assert_int_equal(media_call_stats(sc->m, sc->call, &st), 0);
-	assert_int_equal(st.mode, MEDIA_MODE_SIMULTANEOUS);
-	assert_true(st.duck_db == -14.0f);
-	assert_true(st.ticks >= 100);
-	for (int j = 0; j < 3; j++) {
-		assert_int_equal(st.src[j].leg_id, sc->pa[j].leg);
-		assert_true(st.src[j].frames >= 100);
-		printf("mix source %c: %llu played, %llu lost markers, delay %u ms, %llu underruns\n",
-		       tag[j], (unsigned long long)st.src[j].played,
-		       (unsigned long long)st.src[j].lost_markers, st.src[j].delay_us / 1000,
-		       (unsigned long long)st.src[j].underrun);
-	}
-	printf("BENCH simultaneous call mix: %.2f%% of a core (%llu us CPU in %llu ms, %llu ticks, "
-	       "%llu skipped, %llu encodes, worst tick lateness %llu us)\n",
-	       100.0 * (double)st.mix_cpu_us / (double)st.mix_wall_us,
-	       (unsigned long long)st.mix_cpu_us, (unsigned long long)st.mix_wall_us / 1000,
-	       (unsigned long long)st.ticks, (unsigned long long)st.ticks_skipped,
-	       (unsigned long long)st.encodes, (unsigned long long)st.tick_late_max_us);
 }
 
 static void test_consecutive(void **state)
@@ -630,11 +642,16 @@ static void test_mode_switch(void **state)
 	struct scene *sc = *state;
 	join_three(sc, "va");
 	scene_run(sc, 600, NULL);
-	for (int k = 0; k < 2; k++) {
-		set_mode(sc, MEDIA_MODE_SIMULTANEOUS);
+	for (int k = 0; k < 4; k++) {
+		uint64_t before[3], cycles = sc->cycles;
+		for (int r = CUST; r <= INTERP; r++)
+			before[r] = rx_primary(sc, r, false)->packets;
+		set_mode(sc, k % 2 ? MEDIA_MODE_CONSECUTIVE : MEDIA_MODE_SIMULTANEOUS);
 		scene_run(sc, 700, NULL);
-		set_mode(sc, MEDIA_MODE_CONSECUTIVE);
-		scene_run(sc, 700, NULL);
+		/* the primary audio went on in this phase (mixed or forwarded) */
+		for (int r = CUST; r <= INTERP; r++)
+			assert_true(rx_primary(sc, r, false)->packets - before[r] >=
+				    (sc->cycles - cycles) / 3);
 	}
 	/* every audio stream runs on without a sequence gap or a step back in time */
 	for (int r = CUST; r <= INTERP; r++) {
@@ -654,7 +671,6 @@ static void test_mode_switch(void **state)
 		/* the primary audio stream carried the mix twice: a marker on each switch */
 		struct rx_stream *p = rx_primary(sc, r, false);
 		assert_true(p->markers >= 5);
-		assert_true(p->max_gap_us < 300000);
 	}
 	/* ends consecutive: everyone hears everyone again at full level */
 	pcm_reset(sc);
