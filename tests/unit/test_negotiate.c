@@ -956,9 +956,14 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "--answer"))
 		return print_answer(argv[2], &local);
-	if (argc == 4 && !strcmp(argv[1], "--answer-multi")) {
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "--answer-multi")) {
+		/* VERSION [SKIP]: the o= version, and how many fresh SSRCs to pass over (so that
+		 * already answered m-lines get new ones, as after their party left) */
 		struct neg_local l = local_multi((uint32_t)strtoul(argv[3], NULL, 10));
+		size_t skip = argc == 5 ? strtoul(argv[4], NULL, 10) : 0;
 
+		l.fresh += skip < l.nfresh ? skip : l.nfresh;
+		l.nfresh -= skip < l.nfresh ? skip : l.nfresh;
 		return print_answer(argv[2], &l);
 	}
 	return cmocka_run_group_tests(tests, NULL, NULL);

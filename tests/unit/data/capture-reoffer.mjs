@@ -12,6 +12,8 @@
 //   chromium156-multi-reoffer.sdp (plus video+audio recvonly for a second party and video
 //   recvonly for a third) and chromium156-multi-stop.sdp (the third party's transceiver
 //   stopped); test_negotiate checks values of these captures. Without OUTDIR it only checks.
+//   A last step re-offers unchanged and gets new SSRCs on the further m-lines (what the relay
+//   answers for a stream whose party left: its SSRC never carries anyone else).
 //   Prints, per step, OK with each transceiver's mid, direction and the relay's track stream
 //   ids, or Chromium's error; exits non-zero on any failure.
 import { createRequire } from 'node:module';
@@ -47,7 +49,7 @@ async function step(name) {
     window.__third = window.__pc.addTransceiver('video', { direction: 'recvonly' });
   } else if (name === 'stop') {
     window.__third.stop();   // the third party left
-  }
+  }   // 'renew': the same transceivers
   return (await window.__pc.createOffer()).sdp;
 }
 
@@ -62,7 +64,7 @@ async function apply([offer, answer]) {
 }
 
 const STEPS = { offer: 'chromium156-multi-offer.sdp', reoffer: 'chromium156-multi-reoffer.sdp',
-  stop: 'chromium156-multi-stop.sdp' };
+  stop: 'chromium156-multi-stop.sdp', renew: null };
 
 async function main() {
   const [bin, outdir] = process.argv.slice(2);
@@ -84,11 +86,13 @@ async function main() {
     await page.goto(`http://127.0.0.1:${srv.address().port}/`);
     for (const [name, file] of Object.entries(STEPS)) {
       const sdp = await page.evaluate(step, name);
-      const off = path.join(outdir || tmp, file);
+      const off = path.join(file && outdir ? outdir : tmp, file || 'renew.sdp');
       fs.writeFileSync(off, sdp);
-      const answer = execFileSync(bin, ['--answer-multi', off, String(version++)]).toString();
+      const args = ['--answer-multi', off, String(version++)].concat(file ? [] : ['3']);
+      const answer = execFileSync(bin, args).toString();
+      const ssrcs = (answer.match(/a=ssrc:\d+ /g) || []).map(l => l.slice(7, -1)).join(',');
       const r = await page.evaluate(apply, [sdp, answer]);
-      console.log(`${name}: ${r}`);
+      console.log(`${name}: ${r} (relay SSRCs ${ssrcs})`);
       if (!r.startsWith('OK')) { failed++; console.log(answer); }
     }
   } finally {
