@@ -769,7 +769,101 @@ static void test_mode_switch(void **state)
 					     sc->pa[AGENT].leg), EINVAL);
 }
 
-int main(void)
+/* --- test_interp --relay: the relay for a script (chromium-multiparty.mjs) ---
+ *
+ * One JSON request per line on stdin, one JSON reply per line on stdout:
+ *   {"op":"call"}                                  -> {"call":ID}
+ *   {"op":"leg","call":ID,"offer":SDP}             -> {"leg":ID,"answer":SDP}
+ *   {"op":"update","leg":ID,"offer":SDP}           -> {"answer":SDP}
+ *   {"op":"destroy","leg":ID}                      -> {}
+ *   {"op":"mode","call":ID,"mode":"simultaneous"|"consecutive","legs":[C,A,I]} -> {}
+ *   {"op":"slots","leg":ID}                        -> {"slots":[{"mid","video","src","ssrc"}]}
+ * and {"error":TEXT} for what fails. */
+#include <jansson.h>
+
+static json_t *relay_leg(struct media *m, json_t *req, bool update)
+{
+	const char *offer = json_string_value(json_object_get(req, "offer"));
+	char err[200] = "", *answer = NULL;
+	uint32_t leg = (uint32_t)json_integer_value(json_object_get(req, "leg"));
+	uint32_t call = (uint32_t)json_integer_value(json_object_get(req, "call"));
+	int e = !offer ? EINVAL : update ? media_leg_update(m, leg, offer, &answer, err, sizeof(err))
+				: media_leg_create(m, call, offer, &answer, &leg, err, sizeof(err));
+	if (e)
+		return json_pack("{s:s}", "error", err[0] ? err : strerror(e));
+	json_t *r = json_pack("{s:i, s:s}", "leg", (json_int_t)leg, "answer", answer);
+	mem_deref(answer);
+	return r;
+}
+
+static json_t *relay_slots(struct media *m, uint32_t leg)
+{
+	struct media_slot sl[MEDIA_MAX_SLOTS];
+	size_t n;
+	if (media_leg_slots(m, leg, sl, MEDIA_MAX_SLOTS, &n))
+		return json_pack("{s:s}", "error", "no such leg");
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:s, s:b, s:i, s:I, s:b}", "mid", sl[i].mid,
+						   "video", sl[i].video, "src", (json_int_t)sl[i].src_leg,
+						   "ssrc", (json_int_t)sl[i].ssrc, "spent", sl[i].spent));
+	return json_pack("{s:o}", "slots", a);
+}
+
+static json_t *relay_request(struct media *m, json_t *req)
+{
+	const char *op = json_string_value(json_object_get(req, "op"));
+	uint32_t call = (uint32_t)json_integer_value(json_object_get(req, "call"));
+	uint32_t leg = (uint32_t)json_integer_value(json_object_get(req, "leg"));
+	json_t *legs = json_object_get(req, "legs");
+	if (!op)
+		return json_pack("{s:s}", "error", "no op");
+	if (!strcmp(op, "call"))
+		return media_call_create(m, &call) ? json_pack("{s:s}", "error", "call") :
+		       json_pack("{s:i}", "call", (json_int_t)call);
+	if (!strcmp(op, "leg") || !strcmp(op, "update"))
+		return relay_leg(m, req, !strcmp(op, "update"));
+	if (!strcmp(op, "destroy"))
+		return media_leg_destroy(m, leg) ? json_pack("{s:s}", "error", "destroy") : json_object();
+	if (!strcmp(op, "slots"))
+		return relay_slots(m, leg);
+	if (!strcmp(op, "mode")) {
+		const char *mode = json_string_value(json_object_get(req, "mode"));
+		bool sim = mode && !strcmp(mode, "simultaneous");
+		int e = media_call_set_mode(m, call, sim ? MEDIA_MODE_SIMULTANEOUS :
+					    MEDIA_MODE_CONSECUTIVE,
+					    (uint32_t)json_integer_value(json_array_get(legs, 0)),
+					    (uint32_t)json_integer_value(json_array_get(legs, 1)),
+					    (uint32_t)json_integer_value(json_array_get(legs, 2)));
+		return e ? json_pack("{s:s}", "error", strerror(e)) : json_object();
+	}
+	return json_pack("{s:s}", "error", "unknown op");
+}
+
+static int relay_serve(void)
+{
+	struct media *m;
+	struct media_config cfg = {.bind_ip = "127.0.0.1", .public_ip = "127.0.0.1",
+				   .port_min = 45000, .port_max = 45999, .workers = 2};
+	static char line[1 << 20];
+	if (media_start(&m, &cfg, NULL, NULL))
+		return 1;
+	while (fgets(line, sizeof(line), stdin)) {
+		json_error_t jerr;
+		json_t *req = json_loads(line, 0, &jerr);
+		json_t *rep = req ? relay_request(m, req) : json_pack("{s:s}", "error", jerr.text);
+		char *out = json_dumps(rep, JSON_COMPACT);
+		printf("%s\n", out ? out : "{}");
+		fflush(stdout);
+		free(out);
+		json_decref(rep);
+		json_decref(req);
+	}
+	media_stop(m);
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_join_and_leave, setup, teardown),
@@ -778,5 +872,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_consecutive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mode_switch, setup, teardown),
 	};
+	if (argc == 2 && !strcmp(argv[1], "--relay"))
+		return relay_serve();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
