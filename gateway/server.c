@@ -123,6 +123,8 @@ void server_on_wake(struct gw *gw)
 {
 	if (gw->media && gw->sig)
 		media_poll(gw->media, sig_media_event, gw->sig);
+	if (gw->sig)
+		sig_poll(gw->sig);
 	if (atomic_load(&gw->stop_requested))
 		gw->stopping = true;
 }
