@@ -297,5 +297,6 @@ void callmsg_hangup(struct sig_conn *c, const struct proto_msg *msg);
 void wrapup_msg(struct sig_conn *c, const struct proto_msg *msg);
 void survey_msg(struct sig_conn *c, const struct proto_msg *msg);
 void wrapup_begin(struct agent *a, const struct call *c);
+bool survey_pending(struct sess *se, char *call, size_t len);
 
 #endif

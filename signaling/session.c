@@ -195,6 +195,9 @@ static void sess_welcome(struct sig_conn *c, const struct proto_msg *msg, struct
 	}
 	if (w && se->call)
 		json_object_set_new(w, "call", json_string(se->call->id));
+	char survey[PROTO_CALL_ID_MAX + 1];
+	if (w && customer && resumed && !se->call && survey_pending(se, survey, sizeof(survey)))
+		json_object_set_new(w, "survey_call", json_string(survey));
 	sig_reply(c, msg, w);
 }
 

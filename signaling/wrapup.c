@@ -68,6 +68,17 @@ static int survey_find_h(const struct store_contact *k, void *arg)
 	return -1;  /* the most recent answered contact: stop */
 }
 
+/* The session's most recent answered call, if it ended and has no survey yet. */
+bool survey_pending(struct sess *se, char *call, size_t len)
+{
+	struct survey_find f = {0};
+	int err = store_contact_list_earlier(se->sig->store, se->store_id, 0, 0, survey_find_h, &f);
+	if ((err && err != -1) || !f.found || !f.ended_ms || f.rating)
+		return false;
+	snprintf(call, len, "c%lld", (long long)f.id);
+	return true;
+}
+
 void survey_msg(struct sig_conn *c, const struct proto_msg *msg)
 {
 	struct sig *s = c->sig;
