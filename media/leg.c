@@ -9,6 +9,7 @@
 #include "media/relay.h"
 #include "media/rtp.h"
 #include "media/srtp_session.h"
+#include "media/twcc.h"
 #include "media/worker.h"
 
 #include <errno.h>
@@ -60,11 +61,15 @@ static int leg_streams_alloc(struct leg *l, bool repair)
 						  WORKER_PKT_CAP, cfg.rtt_us)))
 			return err;
 	}
+	bwe_init(&l->bwe);
+	if (((ns[0]->fb | ns[1]->fb) & SDP_FB_TWCC) && (ns[0]->ext_twcc || ns[1]->ext_twcc))
+		return twcc_alloc(&l->twcc);
 	return 0;
 }
 
 static void leg_streams_free(struct leg *l)
 {
+	l->twcc = mem_deref(l->twcc);
 	for (int k = 0; k < LEG_NKINDS; k++) {
 		l->in[k].jb = mem_deref(l->in[k].jb);
 		l->out[k].ring = mem_deref(l->out[k].ring);
@@ -214,6 +219,9 @@ void leg_tick(struct leg *l, uint64_t now_us)
 	leg_rtcp_nack_due(l, now_us);
 	if (now_us >= l->next_rtcp_us)
 		leg_rtcp_report(l, now_us);
+	if (l->twcc && twcc_feedback_due(l->twcc, now_us))
+		leg_twcc_send(l, now_us);
+	leg_remb_send(l, now_us);
 }
 
 static void leg_stream_stats(struct stream_in *in, struct media_stream_stats *out,
