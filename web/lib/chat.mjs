@@ -19,7 +19,7 @@ export class ChatView {
     this.names = names;
     this.sendFn = send;
     this.stored = new Map(); // id -> <li>
-    this.log = h('ol', { class: 'chat-log', role: 'log', 'aria-label': `${label} messages` });
+    this.log = h('ol', { class: 'chat-log', role: 'log', 'aria-label': 'Conversation' });
     this.empty = h('li', { class: 'chat-empty', text: 'No messages yet.' });
     this.log.append(this.empty);
     this.input = h('textarea', { rows: 2, maxlength: MAX_BYTES, placeholder, autocomplete: 'off' });
