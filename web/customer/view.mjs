@@ -36,7 +36,8 @@ export function buildView(local, handlers, { title }) {
   v.again = h('button', { type: 'button', class: 'secondary', text: 'See an agent again', onclick: handlers.again, hidden: true });
 
   v.stage = new VideoStage('Agent video');
-  v.queue = h('div', { class: 'rw-queue', hidden: true });
+  // a live region of its own: position and wait are read out when they change
+  v.queue = h('div', { class: 'rw-queue', role: 'status', hidden: true });
   v.position = h('p', { class: 'rw-position' });
   v.wait = h('p', { class: 'rw-wait' });
   v.queue.append(v.position, v.wait);
@@ -55,7 +56,7 @@ export function buildView(local, handlers, { title }) {
   });
 
   v.body = h('div', { class: 'rw-body' },
-    v.state, v.detail, v.alert, v.nameField, v.choose, v.stage.el, v.queue,
+    v.state, v.detail, v.alert, v.nameField, v.stage.el, v.choose, v.queue,
     h('div', { class: 'row rw-actions' }, v.see, v.again, v.cancel), v.controls.el,
     v.survey, v.thanks, v.chat.el);
   return v;

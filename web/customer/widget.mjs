@@ -288,7 +288,7 @@ export class CustomerWidget {
       : 'No agent for your language and topic is available right now. Please stay: you keep your place.');
     v.queue.dataset.position = String(pos);
     v.queue.dataset.waitS = msg.estimated_wait_s === null || msg.estimated_wait_s === undefined ? '' : String(msg.estimated_wait_s);
-    this.say('Waiting for an agent', `${v.position.textContent} ${v.wait.textContent}`);
+    this.say('Waiting for an agent', '');
   }
 
   onRinging(msg) {
@@ -299,7 +299,7 @@ export class CustomerWidget {
     setText(this.v.position, 'An agent is being called for you.');
     setText(this.v.wait, 'It will only take a moment.');
     this.v.queue.dataset.position = '0';
-    this.say('Waiting for an agent', 'An agent is being called for you…');
+    this.say('Waiting for an agent', '');
   }
 
   async onCallStarted(msg) {
