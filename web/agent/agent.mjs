@@ -76,6 +76,7 @@ function setStatus(status) {
   me.status = status;
   ui.status.value = status;
   ui.status.disabled = status === 'busy' || status === 'wrap_up';
+  ui.signout.disabled = ui.status.disabled; // finish the call and its wrap-up first
 }
 
 function showCustomer(msg) {

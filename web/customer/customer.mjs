@@ -6,6 +6,7 @@ import { mount } from './mount.mjs';
 const q = new URLSearchParams(location.search);
 mount(document.getElementById('rapport-widget'), {
   mode: 'inline',
+  heading: 'h1', // the page's own heading
   language: q.get('language') || undefined,
   topic: q.get('topic') || undefined,
   name: q.get('name') || undefined,

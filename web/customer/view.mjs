@@ -11,9 +11,9 @@ export const RATINGS = [
 ];
 
 // handlers: { see, start, back, cancel, hangup, sendChat, survey, skipSurvey, again }
-export function buildView(local, handlers, { title }) {
+export function buildView(local, handlers, { title, heading = 'h2' }) {
   const v = {};
-  v.title = h('h2', { class: 'rw-title', text: title });
+  v.title = h(heading === 'h1' ? 'h1' : 'h2', { class: 'rw-title', text: title });
   v.state = h('p', { class: 'rw-state', role: 'status' });
   v.detail = h('p', { class: 'rw-detail', 'aria-live': 'polite' });
   v.alert = h('p', { class: 'rw-alert', role: 'alert', hidden: true });

@@ -30,7 +30,7 @@ const PHASES = {
 };
 
 export class CustomerWidget {
-  // opts: { name, language, topic } presets (codes), { title }.
+  // opts: { name, language, topic } presets (codes), { title, heading: 'h1' | 'h2' }.
   constructor(root, opts = {}) {
     this.opts = opts;
     this.client = new RapportClient('customer');
@@ -52,7 +52,7 @@ export class CustomerWidget {
       survey: () => this.sendSurvey(),
       skipSurvey: () => this.skipSurvey(),
       again: () => this.see(),
-    }, { title: opts.title || 'Talk to us' });
+    }, { title: opts.title || 'Talk to us', heading: opts.heading });
     this.local.video = this.v.stage.self;
     root.append(this.v.title, this.v.body);
     this.v.name.value = opts.name || stored(NAME_KEY) || '';
