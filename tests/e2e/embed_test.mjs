@@ -98,14 +98,14 @@ runTest('embed', async (t) => {
   const facts = (await agent.page.locator('#ring').innerText()).replace(/\s+/g, ' ');
   if (!/Español/.test(facts) || !/Billing/.test(facts)) fail(`agent's ring: "${facts}"`);
   await accept(agent);
-  await waitMedia([shopper, agent]);
+  const before = await waitMedia([shopper, agent]);
 
   // reload of the host page: the widget opens by itself, back in the call
   await sp.reload();
   await waitFor('shopper: back in the call after reloading the shop page', async () => /in call/i.test(await statusText(sp)), {
     timeoutMs: 20000, describe: async () => statusText(sp),
   });
-  await waitMedia([shopper, agent]);
+  await waitMedia([shopper, agent], { since: before });
   await hangUp(shopper);
   await waitStatus(shopper, /call ended/i, 'Call ended');
   await sp.getByRole('group', { name: 'How was your call?' }).waitFor();

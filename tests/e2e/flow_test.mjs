@@ -64,7 +64,7 @@ runTest('flow', async (t) => {
   await waitFor('agent: sees the chat written while ringing', () => chatHas(agent, WHILE_RINGING));
 
   await accept(agent);
-  await waitMedia([customer, agent]);
+  const before = await waitMedia([customer, agent]);
   await chat(agent, FROM_AGENT);
   await waitFor('customer: sees the agent\'s chat', () => chatHas(customer, FROM_AGENT));
 
@@ -72,7 +72,7 @@ runTest('flow', async (t) => {
   await cp.reload();
   await waitStatus(customer, /in call/i, 'In call after reload');
   await waitFor('customer: chat back in the call', () => chatHas(customer, FROM_AGENT));
-  await waitMedia([customer, agent]);
+  await waitMedia([customer, agent], { since: before });
   log('customer reloaded in the call: resumed with video');
 
   // mute and camera: the button names say what pressing does

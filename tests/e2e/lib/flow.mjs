@@ -174,13 +174,20 @@ export function mediaFlowing(s, frames = 30) {
   return s && s.video.framesDecoded > frames && s.audio.packetsReceived > 0 && s.transport?.dtlsState === 'connected';
 }
 
-export async function waitMedia(parties, { frames = 30, timeoutMs = 45000 } = {}) {
+// Video decoded (and audio received) on every party's live peer connection. since: an
+// earlier result of waitMedia: a party still on the same peer connection must then decode
+// `frames` more than it had (a reload of the other side must bring its video back).
+export async function waitMedia(parties, { frames = 30, timeoutMs = 45000, since = {} } = {}) {
   const latest = {};
+  const want = (p, s) => {
+    const before = since[p.name];
+    return before && s && before.index === s.index ? before.video.framesDecoded + frames : frames;
+  };
   await waitFor(`video decoded on ${parties.map((p) => p.name).join(' and ')}`, async () => {
     let all = true;
     for (const p of parties) {
       latest[p.name] = await callStats(p.page);
-      all = all && mediaFlowing(latest[p.name], frames);
+      all = all && mediaFlowing(latest[p.name], want(p, latest[p.name]));
     }
     return all;
   }, {
