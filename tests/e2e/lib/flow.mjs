@@ -67,9 +67,12 @@ export async function accept(agent) {
   log(`${agent.name} accepted`);
 }
 
+// Decline; done when rapportd confirms (the next ring may follow at once).
 export async function decline(agent) {
+  const declined = () => agent.received('ring_cancelled').filter((m) => m.reason === 'declined').length;
+  const before = declined();
   await agent.page.getByRole('button', { name: 'Decline' }).click();
-  await waitFor(`${agent.name}: ring gone after Decline`, async () => !(await ringVisible(agent)));
+  await waitFor(`${agent.name}: ring_cancelled (declined) after Decline`, async () => declined() > before);
   log(`${agent.name} declined`);
 }
 
