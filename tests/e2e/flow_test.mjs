@@ -2,8 +2,9 @@
 //   a customer gives a name and chats; a reload brings the chat back; "See an agent"; the
 //   signed-in Available agent is rung with the customer's name, language, topic and the chat so
 //   far; chat keeps flowing while it rings; Accept; both pages decode the other's video; the
-//   agent writes in the chat; the customer reloads mid-call and the call comes back with video;
-//   mute and camera buttons; the agent hangs up; the customer reloads on the survey and still
+//   agent writes in the chat; the customer, then the agent, reload mid-call and the call comes
+//   back with video; mute and camera buttons; the agent hangs up (and reloads in the wrap-up,
+//   which comes back); the customer reloads on the survey and still
 //   gets it; rating and comment are sent; the agent wraps up (outcome, notes, Finish) and is
 //   Available again. Read-back: the same customer asks again and the agent's ring shows the
 //   earlier contact with its outcome, notes, rating and comment, from the store.
@@ -72,8 +73,15 @@ runTest('flow', async (t) => {
   await cp.reload();
   await waitStatus(customer, /in call/i, 'In call after reload');
   await waitFor('customer: chat back in the call', () => chatHas(customer, FROM_AGENT));
-  await waitMedia([customer, agent], { since: before });
+  const afterCustomerReload = await waitMedia([customer, agent], { since: before });
   log('customer reloaded in the call: resumed with video');
+
+  // the agent reloads too: signed in again by its token, back in the call, video both ways
+  await ap.reload();
+  await waitStatus(agent, /in call/i, 'In call after the agent\'s reload');
+  await waitMedia([customer, agent], { since: afterCustomerReload });
+  if (agent.sent('login').length !== 1) fail('agent: the reload signed in with the password again, not the token');
+  log('agent reloaded in the call: resumed with video');
 
   // mute and camera: the button names say what pressing does
   await cp.getByRole('button', { name: 'Mute' }).click();
@@ -91,6 +99,11 @@ runTest('flow', async (t) => {
   await waitStatus(agent, /call ended/i, 'Call ended');
   await cp.getByRole('group', { name: 'How was your call?' }).waitFor({ timeout: 10000 });
   await waitFor('agent: status Wrap-up', async () => (await agentStatus(agent)) === 'wrap_up');
+  await ap.reload();
+  await ap.getByLabel('Wrap-up notes').waitFor({ timeout: 10000 });
+  await waitFor('agent: still Wrap-up after a reload', async () => (await agentStatus(agent)) === 'wrap_up');
+  await waitFor('agent: the chat is back in the wrap-up', () => chatHas(agent, FROM_AGENT));
+  log('agent reloaded in the wrap-up: form and chat back');
 
   // reload on the survey: it is still asked
   await cp.reload();
