@@ -7,7 +7,6 @@
  * its type. Sign-ins are answered by the worker thread, so wait_msg() polls sig_poll(). */
 #ifndef TESTS_UNIT_SIGTEST_H
 #define TESTS_UNIT_SIGTEST_H
-#include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,6 +27,7 @@
 #include "signaling/sig.h"
 #include "signaling/store.h"
 #include "signaling/token.h"
+#include "tmpdir.h"
 
 #define PASSWORD "correct horse"
 #define MAXMSG 256
@@ -42,7 +42,7 @@ struct client {
 };
 
 struct fixture {
-	char dir[64];
+	char dir[256];
 	struct media *media;
 	struct sig *sig;
 	struct sig_config cfg;
@@ -83,22 +83,6 @@ static inline void sigtest_notify(void *arg)
 	(void)arg;
 }
 
-static inline void sigtest_rmdir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[512];
-	while (d && (e = readdir(d))) {
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-			unlink(path);
-		}
-	}
-	if (d)
-		closedir(d);
-	rmdir(dir);
-}
-
 /* The configuration every test starts from; a setup may change it before sigtest_start(). */
 static inline void sigtest_config(struct fixture *f)
 {
@@ -118,8 +102,7 @@ static inline void sigtest_start(struct fixture *f)
 static inline int sigtest_setup_only(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	snprintf(f->dir, sizeof(f->dir), "/tmp/rapport-sig-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	assert_non_null(tmpdir_make(f->dir, sizeof(f->dir)));
 	struct media_config mc = {
 		.bind_ip = "127.0.0.1", .public_ip = "127.0.0.1", .port_min = 41000,
 		.port_max = 41100, .workers = 1,
@@ -167,7 +150,7 @@ static inline int sigtest_teardown(void **state)
 	mem_deref(f->sig);
 	mem_deref(f->store);
 	media_stop(f->media);
-	sigtest_rmdir(f->dir);
+	tmpdir_remove(f->dir);
 	free(f);
 	return 0;
 }

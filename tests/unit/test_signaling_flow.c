@@ -346,7 +346,7 @@ static void test_chat_not_stored(void **state)
 	struct client *cust = &f->c[0];
 	client_open(f, cust);
 	customer_hello(cust, NULL, 0);
-	char path[128];
+	char path[300];
 	snprintf(path, sizeof(path), "%s/rapport.db", f->dir);
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);

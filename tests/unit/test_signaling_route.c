@@ -227,6 +227,45 @@ static void test_no_agent_for_language(void **state)
 	ring_of(eva, c1, "Ana", NULL);
 }
 
+/* Handle times measured before (in the store) make the estimate: AHT 60 s here, with one
+ * interrupted contact left out. Waits fall as agents come. */
+static void test_wait_from_measured_handle_times(void **state)
+{
+	struct fixture *f = *state;
+	struct store_customer sc = {.created_ms = 1000};
+	memset(sc.token_hash, 7, sizeof(sc.token_hash));
+	int64_t session;
+	assert_int_equal(store_customer_create(f->store, &sc, &session), 0);
+	const uint64_t talk[] = {30000, 60000, 90000, 1000000};
+	for (int i = 0; i < 4; i++) {
+		struct store_contact k = {.session_id = session, .queued_ms = 1000, .answered_ms = 2000,
+					  .ended_ms = 2000 + talk[i],
+					  .outcome = i == 3 ? "interrupted" : "resolved"};
+		int64_t id;
+		assert_int_equal(store_contact_create(f->store, &k, &id), 0);
+	}
+	sigtest_start(f);
+	make_account(f, "a1", "agent", "", "");
+	make_account(f, "a2", "agent", "", "");
+	struct client *a1 = &f->c[0], *a2 = &f->c[1], *c1 = &f->c[2], *c2 = &f->c[3], *c3 = &f->c[4];
+	for (int i = 0; i < 5; i++)
+		client_open(f, &f->c[i]);
+	agent_sign_in_as(f, a1, "a1", NULL, 0);
+	customer_hello(c1, NULL, 0);
+	customer_hello(c2, NULL, 0);
+	customer_hello(c3, NULL, 0);
+	char call1[32];
+	ask(c1, "One", "en");
+	ring_of(a1, c1, "One", call1);
+	ask(c2, "Two", "en");
+	json_decref(expect_queued(c2, 1, 1, 60));   /* a1 is free in about one AHT */
+	ask(c3, "Three", "en");
+	json_decref(expect_queued(c3, 2, 1, 120));  /* then Two's AHT */
+	agent_sign_in_as(f, a2, "a2", NULL, 0);       /* a second agent: Two rings there */
+	ring_of(a2, c2, "Two", NULL);
+	json_decref(expect_queued(c3, 1, 2, 60));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -235,6 +274,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_timeout_moves_on, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_longest_idle_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_agent_for_language, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wait_from_measured_handle_times, sigtest_setup_only,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
