@@ -8,6 +8,7 @@
 #include "media/relay.h"
 #include "media/rtp.h"
 #include "media/srtp_session.h"
+#include "media/twcc.h"
 #include "media/worker.h"
 
 #include <errno.h>
@@ -181,6 +182,9 @@ void leg_tick(struct leg *l, uint64_t now_us)
 	leg_rtcp_nack_due(l, now_us);
 	if (now_us >= l->next_rtcp_us)
 		leg_rtcp_report(l, now_us);
+	if (l->twcc && twcc_feedback_due(l->twcc, now_us))
+		leg_twcc_send(l, now_us);
+	leg_remb_send(l, now_us);
 }
 
 static void leg_stream_stats(struct stream_in *in, struct media_stream_stats *out,

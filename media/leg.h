@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "base/loop.h"
+#include "media/bwe.h"
 #include "media/ice.h"
 #include "media/media.h"
 #include "media/negotiate.h"
@@ -92,6 +93,10 @@ struct leg {
 	unsigned nout;               /* LEG_NKINDS + p.neg.nextra */
 	int mix_idx;                 /* source/output index in the call's mix, -1 = not mixed */
 	struct media_leg_stats st;
+	struct twcc *twcc;           /* transport-cc feedback we owe the browser; NULL if not
+				      * negotiated */
+	struct bwe bwe;              /* what this leg's downlink takes (it as a receiver) */
+	struct bwe_remb remb;        /* pacing of the REMBs we send it (it as a sender) */
 };
 
 int leg_create(struct leg **lp, struct worker *w, struct mcall *call, uint32_t id,
@@ -148,5 +153,9 @@ void leg_rtcp_handle(struct leg *l, const uint8_t *buf, size_t len);
 void leg_rtcp_report(struct leg *l, uint64_t now_us);
 /* NACKs for what l's own uplink lost (the relay asks the browser directly) */
 void leg_rtcp_nack_due(struct leg *l, uint64_t now_us);
+/* transport-cc feedback for what is pending */
+void leg_twcc_send(struct leg *l, uint64_t now_us);
+/* a REMB to l, limited by what the legs receiving from it take (paced) */
+void leg_remb_send(struct leg *l, uint64_t now_us);
 
 #endif

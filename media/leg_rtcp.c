@@ -12,6 +12,7 @@
 #include "media/rtx_ring.h"
 #include "media/rtcp.h"
 #include "media/srtp_session.h"
+#include "media/twcc.h"
 #include "media/worker.h"
 
 #include <string.h>
@@ -65,11 +66,16 @@ static void leg_on_sr(struct leg *l, const struct rtcp_pkt *p)
 static void leg_on_report_blocks(struct leg *l, const struct rtcp_pkt *p)
 {
 	struct rtcp_report_block b;
+	int lost = -1;
 	for (size_t i = 0; i < p->nblocks && rtcp_report_block_get(p, i, &b) == 0; i++) {
 		int o = leg_out_index(l, b.ssrc);
+		if (o < 0)
+			continue;
 		if (o == LEG_AUDIO && l->mix_idx >= 0)
 			cmix_set_loss(l->call->mix, l, b.fraction_lost * 100 / 256);
-		if (o < 0 || !b.lsr)
+		if (b.fraction_lost > lost)
+			lost = b.fraction_lost;
+		if (!b.lsr)
 			continue;
 		uint32_t rtt = leg_ntp_mid(l->w->now_us) - b.lsr - b.dlsr; /* 1/65536 s */
 		if (rtt >= 65536u * 10u)
@@ -77,6 +83,8 @@ static void leg_on_report_blocks(struct leg *l, const struct rtcp_pkt *p)
 		l->st.rtt_us = (uint32_t)((uint64_t)rtt * 1000000u >> 16);
 		leg_rtt_update(l, l->st.rtt_us);
 	}
+	if (lost >= 0)   /* the worst of our streams to it: its downlink */
+		bwe_on_receiver_report(&l->bwe, (uint8_t)lost, l->st.tx_bytes, l->w->now_us);
 }
 
 struct leg_nack_ctx { struct leg *l; unsigned out; };
@@ -236,4 +244,60 @@ void leg_rtcp_report(struct leg *l, uint64_t now_us)
 				     l->p.cname);
 	leg_send_rtcp(l, buf, len);
 	l->next_rtcp_us = now_us + LEG_RTCP_INTERVAL_US;
+}
+
+/* --- bandwidth --- */
+
+void leg_twcc_send(struct leg *l, uint64_t now_us)
+{
+	uint8_t buf[1200];
+	size_t n;
+	/* libwebrtc takes transport feedback whose media SSRC is one it sends */
+	uint32_t media = l->in[LEG_VIDEO].ssrc ? l->in[LEG_VIDEO].ssrc : l->in[LEG_AUDIO].ssrc;
+	if (!media)
+		media = l->p.neg.video.remote_ssrc ? l->p.neg.video.remote_ssrc
+						   : l->p.neg.audio.remote_ssrc;
+	while ((n = twcc_feedback_build(l->twcc, buf, sizeof(buf), l->out[LEG_AUDIO].ssrc, media,
+					now_us)) > 0)
+		leg_send_rtcp(l, buf, n);
+}
+
+static bool leg_sends_media(const struct leg *l)
+{
+	return l->connected && (l->in[LEG_AUDIO].ssrc || l->in[LEG_VIDEO].ssrc);
+}
+
+/* the smallest share any other leg of the call can take of what l sends */
+static uint64_t leg_remb_bps(const struct leg *l, uint64_t now_us)
+{
+	uint64_t bps = BWE_MAX_BPS;
+	for (const struct leg *r = l->call->legs; r; r = r->cnext) {
+		if (r == l || !r->connected)
+			continue;
+		unsigned nsenders = 0;
+		for (const struct leg *s = l->call->legs; s; s = s->cnext)
+			nsenders += s != r && leg_sends_media(s);
+		uint64_t share = bwe_share_bps(&r->bwe, nsenders, now_us);
+		if (share < bps)
+			bps = share;
+	}
+	return bps;
+}
+
+void leg_remb_send(struct leg *l, uint64_t now_us)
+{
+	if (!leg_sends_media(l))
+		return;
+	uint64_t bps = leg_remb_bps(l, now_us);
+	if (!bwe_remb_due(&l->remb, bps, now_us))
+		return;
+	uint32_t ssrcs[LEG_NKINDS];
+	size_t n = 0;
+	for (int k = 0; k < LEG_NKINDS; k++)
+		if (l->in[k].ssrc)
+			ssrcs[n++] = l->in[k].ssrc;
+	uint8_t buf[64];
+	size_t len = rtcp_build_remb(buf, sizeof(buf), l->out[LEG_AUDIO].ssrc, bps, ssrcs, n);
+	if (len)
+		leg_send_rtcp(l, buf, len);
 }

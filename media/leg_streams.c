@@ -12,6 +12,7 @@
 #include "media/relay.h"
 #include "media/rtcp.h"
 #include "media/rtx_ring.h"
+#include "media/twcc.h"
 #include "media/worker.h"
 
 #include <errno.h>
@@ -120,14 +121,27 @@ static int leg_out_table(struct leg *l, const struct leg_params *p)
 	return 0;
 }
 
+/* transport-cc feedback we owe the browser, when negotiated (BUNDLE: one for all m-lines) */
+static int leg_twcc_alloc(struct leg *l, const struct neg_result *neg)
+{
+	const struct neg_stream *a = &neg->audio, *v = &neg->video;
+	if (l->twcc || !(((a->fb | v->fb) & SDP_FB_TWCC) && (a->ext_twcc || v->ext_twcc)))
+		return 0;
+	return twcc_alloc(&l->twcc);
+}
+
 int leg_streams_alloc(struct leg *l)
 {
+	bwe_init(&l->bwe);
 	int err = leg_in_alloc(l, &l->p.neg);
+	if (!err)
+		err = leg_twcc_alloc(l, &l->p.neg);
 	return err ? err : leg_out_table(l, &l->p);
 }
 
 void leg_streams_free(struct leg *l)
 {
+	l->twcc = mem_deref(l->twcc);
 	for (int k = 0; k < LEG_NKINDS; k++)
 		l->in[k].jb = mem_deref(l->in[k].jb);
 	for (unsigned i = 0; i < LEG_MAX_OUT; i++)
@@ -138,6 +152,8 @@ void leg_streams_free(struct leg *l)
 int leg_update(struct leg *l, const struct leg_params *p)
 {
 	int err = leg_in_alloc(l, &p->neg);
+	if (!err)
+		err = leg_twcc_alloc(l, &p->neg);
 	if (!err)
 		err = leg_out_table(l, p);
 	if (err) {

@@ -37,21 +37,41 @@ static bool callmsg_in_state(struct sig_conn *c, const struct proto_msg *msg,
 	return false;
 }
 
+/* A language or topic the page chose: one offered, or the first when it chose none. */
+static const char *callmsg_pick(struct sig_conn *c, const struct proto_msg *msg,
+				const struct catalog *cat, const char *field)
+{
+	const char *v = proto_str(msg, field);
+	if (!v)
+		return cat->v[0].code;
+	if (catalog_find(cat, v))
+		return v;
+	sig_error(c, msg, PROTO_E_BAD_FIELD, "\"%s\" is not a %s offered here", v, field);
+	return NULL;
+}
+
 void callmsg_request(struct sig_conn *c, const struct proto_msg *msg)
 {
+	struct sig *s = c->sig;
 	struct sess *se = c->sess;
 	if (se->call) {
 		sig_error(c, msg, PROTO_E_ALREADY_IN_CALL, "call %s is %s", se->call->id,
 			  call_state_name(se->call->state));
 		return;
 	}
+	const char *lang = callmsg_pick(c, msg, &s->languages, "language");
+	const char *topic = lang ? callmsg_pick(c, msg, &s->topics, "topic") : NULL;
+	if (!topic)
+		return;
+	sess_set_name(se, proto_str(msg, "name"));
 	struct call *call;
-	if (call_create(c->sig, se, proto_str(msg, "name"), &call)) {
-		sig_error(c, msg, PROTO_E_INTERNAL, "could not create the call");
+	if (call_create(s, se, lang, topic, 0, &call)) {
+		sig_error(c, msg, PROTO_E_NOT_STORED, "the request could not be recorded; try again");
 		return;
 	}
-	log_info("%s: call %s requested by session %s", c->peer, call->id, se->id);
-	route_dispatch(c->sig);  /* rings an agent (ringing) or tells the place (queued) */
+	log_info("%s: call %s (%s, %s) requested by session %s", c->peer, call->id, lang, topic,
+		 se->id);
+	route_dispatch(s);  /* rings an agent (ringing) or tells the place (queued) */
 }
 
 void callmsg_accept(struct sig_conn *c, const struct proto_msg *msg)
@@ -68,6 +88,7 @@ void callmsg_accept(struct sig_conn *c, const struct proto_msg *msg)
 		return;
 	}
 	sig_reply(c, msg, call_started_json(call, CALL_AGENT, false));
+	agent_tell_status(call->agent, NULL, NULL);
 }
 
 void callmsg_decline(struct sig_conn *c, const struct proto_msg *msg)
@@ -76,12 +97,8 @@ void callmsg_decline(struct sig_conn *c, const struct proto_msg *msg)
 	struct call *call = callmsg_call(c, msg, &p);
 	if (!call || !callmsg_in_state(c, msg, call, CALL_RINGING))
 		return;
-	struct agent **d = realloc(call->declined, (call->ndeclined + 1) * sizeof(*d));
-	if (d) {  /* without memory the agent may be rung again: no worse than that */
-		call->declined = d;
-		d[call->ndeclined++] = call->agent;
-	}
-	call_unring(call, "declined");
+	call->agent->lapses = 0;
+	call_unring(call, "declined");  /* never offered to this agent again */
 	route_dispatch(c->sig);
 }
 

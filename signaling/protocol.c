@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +14,9 @@
 
 static const char *const proto_hello_roles[] = {"customer", "agent", NULL};
 static const char *const proto_statuses[] = {"available", "away", NULL};
+/* what an agent may choose as a wrap-up outcome (the system's own: docs/records.md) */
+static const char *const proto_outcomes[] = {"resolved", "follow_up", "not_resolved", "escalated",
+					     "other", NULL};
 
 /* The whole client vocabulary. Order follows enum proto_msg_id (checked in proto_spec_get). */
 static const struct proto_spec proto_specs[PROTO_MSG_COUNT] = {
@@ -26,13 +30,30 @@ static const struct proto_spec proto_specs[PROTO_MSG_COUNT] = {
 	{PROTO_SET_STATUS, "set_status", R_AGENT, {
 		{"status", PROTO_J_STRING, REQ, 0, 0, false, proto_statuses}}},
 	{PROTO_CALL_REQUEST, "call_request", R_CUST, {
-		{"name", PROTO_J_STRING, REQ, 1, PROTO_NAME_MAX, true, NULL}}},
+		{"name", PROTO_J_STRING, REQ, 1, PROTO_NAME_MAX, true, NULL},
+		{"language", PROTO_J_STRING, OPT, 1, PROTO_CODE_MAX, true, NULL},
+		{"topic", PROTO_J_STRING, OPT, 1, PROTO_CODE_MAX, true, NULL}}},
 	{PROTO_ACCEPT, "accept", R_AGENT, {CALL_FIELD}},
 	{PROTO_DECLINE, "decline", R_AGENT, {CALL_FIELD}},
 	{PROTO_OFFER, "offer", R_CUST | R_AGENT, {
 		CALL_FIELD,
 		{"sdp", PROTO_J_STRING, REQ, 1, 0, false, NULL}}},
 	{PROTO_HANGUP, "hangup", R_CUST | R_AGENT, {CALL_FIELD}},
+	{PROTO_CHAT, "chat", R_CUST | R_AGENT, {
+		{"text", PROTO_J_STRING, REQ, 1, PROTO_CHAT_MAX, false, NULL},
+		{"call", PROTO_J_STRING, OPT, 1, PROTO_CALL_ID_MAX, true, NULL},
+		{"name", PROTO_J_STRING, OPT, 1, PROTO_NAME_MAX, true, NULL}}},
+	{PROTO_CHAT_HISTORY, "chat_history", R_CUST | R_AGENT, {
+		{"call", PROTO_J_STRING, OPT, 1, PROTO_CALL_ID_MAX, true, NULL},
+		{"before", PROTO_J_INTEGER, OPT, 1, INT32_MAX, false, NULL}}},
+	{PROTO_WRAP_UP, "wrap_up", R_AGENT, {
+		CALL_FIELD,
+		{"outcome", PROTO_J_STRING, REQ, 0, 0, false, proto_outcomes},
+		{"notes", PROTO_J_STRING, OPT, 0, PROTO_NOTES_MAX, false, NULL}}},
+	{PROTO_SURVEY, "survey", R_CUST, {
+		CALL_FIELD,
+		{"rating", PROTO_J_INTEGER, REQ, 1, 5, false, NULL},
+		{"comment", PROTO_J_STRING, OPT, 0, PROTO_COMMENT_MAX, false, NULL}}},
 	{PROTO_PING, "ping", PROTO_ROLE_ANY, {{NULL, 0, 0, 0, 0, false, NULL}}},
 };
 
@@ -51,10 +72,13 @@ static const struct {
 	[PROTO_E_NOT_ALLOWED] = {"not_allowed", "not allowed for this role"},
 	[PROTO_E_UNSUPPORTED_VERSION] = {"unsupported_version", "unsupported protocol version"},
 	[PROTO_E_BAD_CREDENTIALS] = {"bad_credentials", "wrong username or password"},
+	[PROTO_E_BAD_TOKEN] = {"bad_token", "the token is not valid: sign in"},
 	[PROTO_E_ALREADY_IN_CALL] = {"already_in_call", "there is a call already"},
 	[PROTO_E_UNKNOWN_CALL] = {"unknown_call", "no such call"},
 	[PROTO_E_BAD_STATE] = {"bad_state", "not possible in the call's present state"},
 	[PROTO_E_MEDIA_ERROR] = {"media_error", "the media relay refused"},
+	[PROTO_E_NOT_STORED] = {"not_stored", "it could not be stored; nothing was changed"},
+	[PROTO_E_RATE_LIMITED] = {"rate_limited", "too many messages; wait a moment"},
 	[PROTO_E_SESSION_REPLACED] = {"session_replaced", "the session continues on another connection"},
 	[PROTO_E_INTERNAL] = {"internal", "server error"},
 };
@@ -157,6 +181,11 @@ static int proto_check_fields(const struct proto_spec *spec, const json_t *root,
 					  proto_jtype_names[f->type]);
 		if (f->type == PROTO_J_STRING && proto_check_string(f, v, err))
 			return EINVAL;
+		if (f->type == PROTO_J_INTEGER && f->max_len &&
+		    (json_integer_value(v) < (json_int_t)f->min_len ||
+		     json_integer_value(v) > (json_int_t)f->max_len))
+			return proto_fail(err, PROTO_E_BAD_FIELD, "\"%s\" must be %zu to %zu", f->name,
+					  f->min_len, f->max_len);
 	}
 	return 0;
 }
