@@ -67,6 +67,7 @@ struct party {
 	unsigned nrx;
 	unsigned idx;
 	uint64_t tx_at_join[NPARTIES][2];  /* what each other party had sent when this one joined */
+	unsigned lose_every;         /* skip an audio sequence number every n frames (lost) */
 };
 
 struct scene {
@@ -213,6 +214,10 @@ static void party_send(struct party *pa)
 					sin(2.0 * M_PI * tone_hz[pa->idx] * (double)pa->phase / RATE));
 	int n = opus_encode(pa->enc, pcm, FRAME, opus, sizeof(opus));
 	assert_true(n > 0);
+	if (pa->lose_every && pa->phase / FRAME % pa->lose_every == 0) {
+		peer_skip_seq(pa->p, PEER_AUDIO, 1);    /* as if one frame were lost */
+		pa->ats += FRAME;
+	}
 	assert_int_equal(peer_send_rtp(pa->p, PEER_AUDIO, opus, (size_t)n, pa->ats, false), 0);
 	pa->ats += FRAME;
 	memset(video, tag[pa->idx], sizeof(video));
@@ -412,6 +417,8 @@ static int setup(void **state)
 		pa->enc = opus_encoder_create(RATE, 1, OPUS_APPLICATION_AUDIO, &err);
 		assert_non_null(pa->enc);
 		opus_encoder_ctl(pa->enc, OPUS_SET_BITRATE(64000));
+		opus_encoder_ctl(pa->enc, OPUS_SET_INBAND_FEC(1));    /* as browsers do */
+		opus_encoder_ctl(pa->enc, OPUS_SET_PACKET_LOSS_PERC(10));
 	}
 	sc->next_us = clock_us();
 	*state = sc;
@@ -676,6 +683,20 @@ static void test_simultaneous(void **state)
 		assert_near(level(r, s, heard[r][1], "the mix"), r == INTERP ? 0.0 : -14.0, 3.0);
 		assert_true(level(r, s, r, "the mix") < -30.0);   /* not its own voice */
 	}
+	/* the agent's uplink loses one frame in ten: its playout buffer marks each lost, with
+	 * the next packet (already there), whose in-band FEC rebuilds it */
+	struct media_call_stats st2;
+	sc->pa[AGENT].lose_every = 10;
+	scene_run(sc, 1500, NULL, NULL);
+	assert_int_equal(media_call_stats(sc->m, sc->call, &st2), 0);
+	uint64_t lost = st2.src[AGENT].lost_markers - st.src[AGENT].lost_markers;
+	uint64_t fec = st2.src[AGENT].fec - st.src[AGENT].fec;
+	printf("agent's uplink losses: %llu lost markers, %llu rebuilt from FEC, %llu by PLC\n",
+	       (unsigned long long)lost, (unsigned long long)fec,
+	       (unsigned long long)(st2.src[AGENT].plc - st.src[AGENT].plc));
+	assert_true(lost >= 3);
+	assert_true(fec >= lost / 2);
+	assert_int_equal(st2.src[CUST].lost_markers, st.src[CUST].lost_markers);
 }
 
 static void test_consecutive(void **state)
