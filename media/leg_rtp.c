@@ -1,7 +1,9 @@
 /* leg_rtp: a leg's RTP receive path (unprotect, classify, count) and its protected send. */
 #define LOG_MODULE "leg"
 #include "base/log.h"
+#include "media/cmix.h"
 #include "media/leg.h"
+#include "media/mcall.h"
 #include "media/jb.h"
 #include "media/rtp.h"
 #include "media/srtp_session.h"
@@ -108,6 +110,8 @@ void leg_recv_rtp(struct leg *l, uint8_t *buf, size_t len)
 		return;                     /* duplicate, or a jump not trusted yet */
 	if (v == JB_FORWARD_RESTART)
 		in->epoch++;
+	if (kind == LEG_AUDIO && l->mix_idx >= 0)
+		cmix_put(l->call->mix, l, &jp, in->epoch);
 	forward_rtp(l, (enum leg_kind)kind, &h, payload, plen);
 }
 
