@@ -51,6 +51,7 @@ static struct agent *agent_get(struct sig *s, const struct store_account *acc)
 			return NULL;
 		}
 	}
+	a->interpreter = acc->role == STORE_ROLE_INTERPRETER;
 	snprintf(a->languages, sizeof(a->languages), "%s", acc->languages ? acc->languages : "");
 	snprintf(a->skills, sizeof(a->skills), "%s", acc->skills ? acc->skills : "");
 	return a;
@@ -122,12 +123,12 @@ static void agent_signed_in(struct sig_conn *c, json_t *id, const struct store_a
 	}
 	se->agent = a;
 	a->sess = se;
-	c->role = PROTO_ROLE_AGENT;
+	c->role = a->interpreter ? PROTO_ROLE_INTERP : PROTO_ROLE_AGENT;
 	if (a->call && a->call->state == CALL_ACTIVE)
 		agent_set_status(a, AGENT_BUSY, NULL);
 	else if (a->status == AGENT_AWAY || a->status == AGENT_AVAILABLE)
 		agent_set_status(a, AGENT_AVAILABLE, NULL);
-	log_info("%s: agent %s signed in (session %s, %s)", c->peer, a->username, se->id,
+	log_info("%s: %s %s signed in (session %s, %s)", c->peer, a->interpreter ? "interpreter" : "agent", a->username, se->id,
 		 agent_status_name(a->status));
 	json_t *m = agent_logged_in_json(a);
 	if (m && id)
@@ -180,8 +181,9 @@ void agent_login_done(const struct auth_result *r, void *arg)
 		agent_login_failed(c, id, r->err == EPERM ? "account disabled" : "wrong username or password");
 	else if (r->err)
 		sig_error_id(c, id, PROTO_E_INTERNAL, "the password could not be checked");
-	else if (r->account->role != STORE_ROLE_AGENT)
-		agent_login_failed(c, id, "not an agent account");
+	else if (r->account->role != (c->sess->interp ? STORE_ROLE_INTERPRETER : STORE_ROLE_AGENT))
+		agent_login_failed(c, id, c->sess->interp ? "not an interpreter account" :
+				   "not an agent account");
 	else
 		agent_signed_in(c, id, r->account);
 	json_decref(id);
@@ -199,7 +201,8 @@ void agent_token_login(struct sig_conn *c, const struct proto_msg *msg, const ch
 		return;
 	}
 	int err = store_account_get_id(s->store, cl.subject, &acc);
-	if (err || acc->role != STORE_ROLE_AGENT || acc->disabled)
+	enum store_role want = c->sess->interp ? STORE_ROLE_INTERPRETER : STORE_ROLE_AGENT;
+	if (err || acc->role != want || acc->disabled)
 		sig_error(c, msg, err && err != ENOENT ? PROTO_E_INTERNAL : PROTO_E_BAD_TOKEN,
 			  err && err != ENOENT ? "the account could not be read" :
 			  "the account of this token is gone or disabled: sign in");
@@ -217,8 +220,10 @@ void agent_detach(struct agent *a)
 		return;
 	se->agent = NULL;
 	a->sess = NULL;
-	log_info("agent %s signed out", a->username);
-	if (a->call)
+	log_info("%s %s signed out", a->interpreter ? "interpreter" : "agent", a->username);
+	if (a->interpreter)
+		interp_gone(a);
+	else if (a->call)
 		call_party_left(a->call, CALL_AGENT, clock_ms());
 	queue_notify(a->sig, false);  /* one agent fewer for waiting customers */
 }

@@ -14,9 +14,6 @@ static const char *const call_state_names[CALL_STATE_COUNT] = {
 	[CALL_QUEUED] = "queued", [CALL_RINGING] = "ringing", [CALL_ACTIVE] = "active",
 	[CALL_ENDED] = "ended",
 };
-static const char *const call_party_names[CALL_PARTIES] = {
-	[CALL_CUSTOMER] = "customer", [CALL_AGENT] = "agent",
-};
 
 /* The moves a call can make; everything else is a bug and refused. */
 static const bool call_moves[CALL_STATE_COUNT][CALL_STATE_COUNT] = {
@@ -106,8 +103,10 @@ void call_send(struct call *c, enum call_party p, json_t *msg)
 {
 	if (p == CALL_CUSTOMER)
 		sess_send(c->customer, msg);
-	else if (c->agent)
+	else if (p == CALL_AGENT && c->agent)
 		agent_send(c->agent, msg);
+	else if (p == CALL_INTERP && c->ip.state == INTERP_JOINED && c->ip.agent)
+		agent_send(c->ip.agent, msg);
 	else
 		json_decref(msg);
 }
@@ -117,7 +116,7 @@ json_t *call_started_json(const struct call *c, enum call_party p, bool resumed)
 	enum call_party other = p == CALL_CUSTOMER ? CALL_AGENT : CALL_CUSTOMER;
 	const char *name = other == CALL_CUSTOMER ? c->name : c->agent->username;
 	json_t *m = json_pack("{s:s, s:s, s:{s:s, s:s, s:b}, s:b}", "type", "call_started", "call",
-			      c->id, "peer", "role", call_party_names[other], "name", name,
+			      c->id, "peer", "role", call_party_name(other), "name", name,
 			      "connected", call_present(c, other), "resumed", resumed);
 	if (m && p == CALL_AGENT) {
 		json_object_set_new(m, "language", json_string(c->language));
@@ -247,6 +246,7 @@ void call_end(struct call *c, const char *reason, const char *by)
 	enum call_state from = c->state;
 	if (from == CALL_ENDED || call_transition(c, CALL_ENDED))
 		return;
+	interp_end(c, reason, by);
 	call_release_media(c);
 	record_ended(c, call_outcome(reason, from == CALL_ACTIVE));
 	log_info("call %s: ended (%s by %s)", c->id, reason, by);
@@ -392,7 +392,7 @@ void call_media_event(struct sig *s, const struct media_event *ev)
 				      "state", up ? "connected" : "failed");
 		if (m && !up)
 			json_object_set_new(m, "reason", json_string(ev->text));
-		log_info("call %s: %s leg %u %s%s%s", c->id, call_party_names[p], ev->leg_id,
+		log_info("call %s: %s leg %u %s%s%s", c->id, call_party_name((enum call_party)p), ev->leg_id,
 			 up ? "connected" : "failed", up ? "" : ": ", up ? "" : ev->text);
 		call_send(c, (enum call_party)p, m);
 		return;

@@ -19,6 +19,11 @@ static struct call *callmsg_call(struct sig_conn *c, const struct proto_msg *msg
 		*p = CALL_CUSTOMER;
 		return call;
 	}
+	if (call && se->kind == SESS_AGENT && se->agent && call->ip.state == INTERP_JOINED &&
+	    call->ip.agent == se->agent) {
+		*p = CALL_INTERP;
+		return call;
+	}
 	if (call && se->kind == SESS_AGENT && se->agent && call->agent == se->agent) {
 		*p = CALL_AGENT;
 		return call;
@@ -76,6 +81,10 @@ void callmsg_request(struct sig_conn *c, const struct proto_msg *msg)
 
 void callmsg_accept(struct sig_conn *c, const struct proto_msg *msg)
 {
+	if (c->role == PROTO_ROLE_INTERP) {
+		interp_accept(c, msg);
+		return;
+	}
 	enum call_party p;
 	struct call *call = callmsg_call(c, msg, &p);
 	if (!call || !callmsg_in_state(c, msg, call, CALL_RINGING))
@@ -93,6 +102,10 @@ void callmsg_accept(struct sig_conn *c, const struct proto_msg *msg)
 
 void callmsg_decline(struct sig_conn *c, const struct proto_msg *msg)
 {
+	if (c->role == PROTO_ROLE_INTERP) {
+		interp_decline(c, msg);
+		return;
+	}
 	enum call_party p;
 	struct call *call = callmsg_call(c, msg, &p);
 	if (!call || !callmsg_in_state(c, msg, call, CALL_RINGING))
@@ -102,28 +115,50 @@ void callmsg_decline(struct sig_conn *c, const struct proto_msg *msg)
 	route_dispatch(c->sig);
 }
 
+/* A new offer of a party that has a leg: the same page renegotiating (transceivers added or
+ * stopped for the parties on the call) keeps its leg; a new page (a reload: new ICE
+ * credentials and fingerprint, which the relay refuses as an update) replaces it. */
+static int callmsg_negotiate(struct call *call, enum call_party p, const char *sdp,
+			     char **answer, char *err, size_t errlen)
+{
+	struct media *m = call->sig->media;
+	struct call_side *sd = &call->side[p];
+	if (sd->has_leg) {
+		int e = media_leg_update(m, sd->leg_id, sdp, answer, err, errlen);
+		if (e != EPROTO)
+			return e;
+		*err = '\0';
+		call_drop_leg(call, p);
+	}
+	uint32_t leg;
+	int e = media_leg_create(m, call->media_id, sdp, answer, &leg, err, errlen);
+	if (!e) {
+		sd->leg_id = leg;
+		sd->has_leg = true;
+	}
+	return e;
+}
+
 void callmsg_offer(struct sig_conn *c, const struct proto_msg *msg)
 {
 	enum call_party p;
 	struct call *call = callmsg_call(c, msg, &p);
 	if (!call || !callmsg_in_state(c, msg, call, CALL_ACTIVE))
 		return;
-	call_drop_leg(call, p);  /* a new offer (e.g. after a reload) replaces the leg */
 	char *answer = NULL, err[160] = "";
-	uint32_t leg;
-	int e = media_leg_create(c->sig->media, call->media_id, proto_str(msg, "sdp"), &answer,
-				 &leg, err, sizeof(err));
+	int e = callmsg_negotiate(call, p, proto_str(msg, "sdp"), &answer, err, sizeof(err));
 	if (e) {
-		log_warn("call %s: %s offer refused: %s", call->id, p == CALL_CUSTOMER ? "customer" : "agent",
+		log_warn("call %s: %s offer refused: %s", call->id, call_party_name(p),
 			 *err ? err : strerror(e));
 		sig_error(c, msg, PROTO_E_MEDIA_ERROR, "%s", *err ? err : strerror(e));
 		return;
 	}
-	call->side[p].leg_id = leg;
-	call->side[p].has_leg = true;
-	sig_reply(c, msg, json_pack("{s:s, s:s, s:s}", "type", "answer", "call", call->id, "sdp",
-				    answer));
+	interp_apply_mode(call);
+	sig_reply(c, msg, json_pack("{s:s, s:s, s:s, s:o}", "type", "answer", "call", call->id,
+				    "sdp", answer, "streams", participants_streams(call, p)));
 	mem_deref(answer);
+	if (call->ip.state == INTERP_JOINED)
+		participants_tell_others(call, p);  /* their streams may carry this leg now */
 }
 
 void callmsg_hangup(struct sig_conn *c, const struct proto_msg *msg)
@@ -132,6 +167,10 @@ void callmsg_hangup(struct sig_conn *c, const struct proto_msg *msg)
 	struct call *call = callmsg_call(c, msg, &p);
 	if (!call)
 		return;
+	if (p == CALL_INTERP) {
+		interp_leave(call, "left", "interpreter");
+		return;
+	}
 	if (p == CALL_AGENT && call->state == CALL_RINGING) {
 		sig_error(c, msg, PROTO_E_BAD_STATE, "call %s is ringing: decline it", call->id);
 		return;

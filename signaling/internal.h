@@ -7,7 +7,9 @@
  * topics offered), chat.c (chat messages and history), queue.c (the waiting calls, positions,
  * live updates), route.c (who gets rung), estimate.c (handle times and wait estimates),
  * call.c (call objects and their state machine), callmsg.c (the call messages), wrapup.c
- * (wrap-up and survey), record.c (contact records in the store). */
+ * (wrap-up and survey), record.c (contact records in the store), interp.c (interpreter
+ * invites, rings, joining and leaving a call, modes), participants.c (who is on a call, and
+ * which stream of a leg carries whom). */
 #ifndef SIGNALING_INTERNAL_H
 #define SIGNALING_INTERNAL_H
 #include "signaling/protocol.h"
@@ -97,6 +99,7 @@ struct sess {
 	uint64_t chat_window_ms;       /* rate limit: start of the window ... */
 	unsigned chat_count;           /* ... and messages in it */
 	char interrupted[PROTO_CALL_ID_MAX + 1]; /* a call a restart cut: to tell after welcome */
+	bool interp;                   /* staff: said hello as interpreter */
 };
 
 enum agent_status { AGENT_AVAILABLE, AGENT_AWAY, AGENT_BUSY, AGENT_WRAP_UP, AGENT_STATUS_COUNT };
@@ -114,11 +117,13 @@ struct agent {
 	struct sig *sig;
 	char *username;
 	int64_t account_id;
+	bool interpreter;              /* an interpreter account (never rung for customers) */
 	char languages[STORE_LIST_MAX + 1];  /* from the account at the last sign-in; "" = any */
 	char skills[STORE_LIST_MAX + 1];
 	enum agent_status status;
 	struct sess *sess;             /* weak; NULL when not signed in */
-	struct call *call;             /* weak; the call ringing or active at this agent */
+	struct call *call;             /* weak; the call ringing or active at this agent (for an
+					* interpreter: the call it is rung for or interprets in) */
 	uint64_t idle_since_ms;        /* routing picks the agent idle longest */
 	uint64_t busy_since_ms;        /* ring or answer of the present call (estimates) */
 	unsigned lapses;               /* rings in a row that lapsed */
@@ -126,7 +131,7 @@ struct agent {
 };
 
 enum call_state { CALL_QUEUED, CALL_RINGING, CALL_ACTIVE, CALL_ENDED, CALL_STATE_COUNT };
-enum call_party { CALL_CUSTOMER, CALL_AGENT, CALL_PARTIES };
+enum call_party { CALL_CUSTOMER, CALL_AGENT, CALL_INTERP, CALL_PARTIES };
 
 struct call_side {
 	uint32_t leg_id;
@@ -145,6 +150,23 @@ struct call_told {
 	bool any;
 	unsigned position, agents;
 	int64_t wait_s;                /* -1: null */
+};
+
+#define INTERP_TRIES_MAX 32
+
+enum interp_state { INTERP_NONE, INTERP_RINGING, INTERP_JOINED };
+
+/* The interpreter of a call (interp.c): invited, ringing one interpreter, or on the call. */
+struct call_interp {
+	enum interp_state state;
+	struct agent *agent;           /* weak: the interpreter rung or on the call */
+	char language[SIG_CODE_MAX + 1];          /* what the agent asked for */
+	char pair[2 * SIG_CODE_MAX + 2];          /* "es,en": the language and the agent's */
+	uint64_t ring_deadline_ms;     /* monotonic, while ringing */
+	struct agent *tried[INTERP_TRIES_MAX];    /* rung for this invite (weak) */
+	size_t ntried;
+	enum store_interp_mode mode;
+	int64_t record_id;             /* interpreter_legs.id while joined; 0 = not stored */
 };
 
 struct call {
@@ -168,6 +190,7 @@ struct call {
 	size_t ntries;
 	struct call *qprev, *qnext;    /* queue links while CALL_QUEUED */
 	bool in_queue;
+	struct call_interp ip;
 };
 
 typedef void (sig_handler_h)(struct sig_conn *c, const struct proto_msg *msg);
@@ -292,6 +315,27 @@ void callmsg_accept(struct sig_conn *c, const struct proto_msg *msg);
 void callmsg_decline(struct sig_conn *c, const struct proto_msg *msg);
 void callmsg_offer(struct sig_conn *c, const struct proto_msg *msg);
 void callmsg_hangup(struct sig_conn *c, const struct proto_msg *msg);
+
+/* interp.c */
+void interp_invite_msg(struct sig_conn *c, const struct proto_msg *msg);
+void interp_remove_msg(struct sig_conn *c, const struct proto_msg *msg);
+void interp_mode_msg(struct sig_conn *c, const struct proto_msg *msg);
+void interp_accept(struct sig_conn *c, const struct proto_msg *msg);
+void interp_decline(struct sig_conn *c, const struct proto_msg *msg);
+void interp_leave(struct call *c, const char *reason, const char *by);
+void interp_end(struct call *c, const char *reason, const char *by);  /* the call ends */
+void interp_gone(struct agent *a);             /* the interpreter's session ended */
+void interp_apply_mode(struct call *c);        /* after a leg came or changed */
+void interp_tick(struct sig *s, uint64_t now_ms);
+bool interp_eligible(const struct agent *a);
+
+/* participants.c */
+json_t *participants_json(struct call *c, enum call_party to);
+json_t *participants_streams(struct call *c, enum call_party to);
+/* to every party on the call; the one who asked (from) gets re = req's id (req may be NULL) */
+void participants_tell(struct call *c, enum call_party from, const struct proto_msg *req);
+void participants_tell_others(struct call *c, enum call_party from);
+const char *call_party_name(enum call_party p);
 
 /* wrapup.c */
 void wrapup_msg(struct sig_conn *c, const struct proto_msg *msg);

@@ -10,10 +10,12 @@
 #define OPT false
 #define R_CUST PROTO_ROLE_CUSTOMER
 #define R_AGENT PROTO_ROLE_AGENT
+#define R_INTERP PROTO_ROLE_INTERP
 #define CALL_FIELD {"call", PROTO_J_STRING, REQ, 1, PROTO_CALL_ID_MAX, true, NULL}
 
-static const char *const proto_hello_roles[] = {"customer", "agent", NULL};
+static const char *const proto_hello_roles[] = {"customer", "agent", "interpreter", NULL};
 static const char *const proto_statuses[] = {"available", "away", NULL};
+static const char *const proto_modes[] = {"consecutive", "simultaneous", NULL};
 /* what an agent may choose as a wrap-up outcome (the system's own: docs/records.md) */
 static const char *const proto_outcomes[] = {"resolved", "follow_up", "not_resolved", "escalated",
 					     "other", NULL};
@@ -27,18 +29,18 @@ static const struct proto_spec proto_specs[PROTO_MSG_COUNT] = {
 	{PROTO_LOGIN, "login", PROTO_ROLE_AGENT_ANON, {
 		{"username", PROTO_J_STRING, REQ, 1, PROTO_CRED_MAX, true, NULL},
 		{"password", PROTO_J_STRING, REQ, 0, PROTO_CRED_MAX, false, NULL}}},
-	{PROTO_SET_STATUS, "set_status", R_AGENT, {
+	{PROTO_SET_STATUS, "set_status", R_AGENT | R_INTERP, {
 		{"status", PROTO_J_STRING, REQ, 0, 0, false, proto_statuses}}},
 	{PROTO_CALL_REQUEST, "call_request", R_CUST, {
 		{"name", PROTO_J_STRING, REQ, 1, PROTO_NAME_MAX, true, NULL},
 		{"language", PROTO_J_STRING, OPT, 1, PROTO_CODE_MAX, true, NULL},
 		{"topic", PROTO_J_STRING, OPT, 1, PROTO_CODE_MAX, true, NULL}}},
-	{PROTO_ACCEPT, "accept", R_AGENT, {CALL_FIELD}},
-	{PROTO_DECLINE, "decline", R_AGENT, {CALL_FIELD}},
-	{PROTO_OFFER, "offer", R_CUST | R_AGENT, {
+	{PROTO_ACCEPT, "accept", R_AGENT | R_INTERP, {CALL_FIELD}},
+	{PROTO_DECLINE, "decline", R_AGENT | R_INTERP, {CALL_FIELD}},
+	{PROTO_OFFER, "offer", R_CUST | R_AGENT | R_INTERP, {
 		CALL_FIELD,
 		{"sdp", PROTO_J_STRING, REQ, 1, 0, false, NULL}}},
-	{PROTO_HANGUP, "hangup", R_CUST | R_AGENT, {CALL_FIELD}},
+	{PROTO_HANGUP, "hangup", R_CUST | R_AGENT | R_INTERP, {CALL_FIELD}},
 	{PROTO_CHAT, "chat", R_CUST | R_AGENT, {
 		{"text", PROTO_J_STRING, REQ, 1, PROTO_CHAT_MAX, false, NULL},
 		{"call", PROTO_J_STRING, OPT, 1, PROTO_CALL_ID_MAX, true, NULL},
@@ -54,6 +56,13 @@ static const struct proto_spec proto_specs[PROTO_MSG_COUNT] = {
 		CALL_FIELD,
 		{"rating", PROTO_J_INTEGER, REQ, 1, 5, false, NULL},
 		{"comment", PROTO_J_STRING, OPT, 0, PROTO_COMMENT_MAX, false, NULL}}},
+	{PROTO_INVITE_INTERPRETER, "invite_interpreter", R_AGENT, {
+		CALL_FIELD,
+		{"language", PROTO_J_STRING, REQ, 1, PROTO_CODE_MAX, true, NULL}}},
+	{PROTO_REMOVE_INTERPRETER, "remove_interpreter", R_AGENT, {CALL_FIELD}},
+	{PROTO_SET_MODE, "set_mode", R_AGENT, {
+		CALL_FIELD,
+		{"mode", PROTO_J_STRING, REQ, 0, 0, false, proto_modes}}},
 	{PROTO_PING, "ping", PROTO_ROLE_ANY, {{NULL, 0, 0, 0, 0, false, NULL}}},
 };
 
@@ -81,6 +90,7 @@ static const struct {
 	[PROTO_E_RATE_LIMITED] = {"rate_limited", "too many messages; wait a moment"},
 	[PROTO_E_SESSION_REPLACED] = {"session_replaced", "the session continues on another connection"},
 	[PROTO_E_INTERNAL] = {"internal", "server error"},
+	[PROTO_E_NO_INTERPRETER] = {"no_interpreter", "no interpreter for this language is available"},
 };
 
 static const char *const proto_jtype_names[] = {

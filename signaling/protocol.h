@@ -39,6 +39,9 @@ enum proto_msg_id {
 	PROTO_CHAT_HISTORY,
 	PROTO_WRAP_UP,
 	PROTO_SURVEY,
+	PROTO_INVITE_INTERPRETER,
+	PROTO_REMOVE_INTERPRETER,
+	PROTO_SET_MODE,
 	PROTO_PING,
 	PROTO_MSG_COUNT
 };
@@ -49,8 +52,10 @@ enum proto_role {
 	PROTO_ROLE_CUSTOMER = 1 << 1,
 	PROTO_ROLE_AGENT_ANON = 1 << 2, /* hello as agent, not signed in yet */
 	PROTO_ROLE_AGENT = 1 << 3,      /* signed-in agent */
+	PROTO_ROLE_INTERP = 1 << 4,     /* signed-in interpreter (before: AGENT_ANON) */
 };
-#define PROTO_ROLE_ANY (PROTO_ROLE_NONE | PROTO_ROLE_CUSTOMER | PROTO_ROLE_AGENT_ANON | PROTO_ROLE_AGENT)
+#define PROTO_ROLE_ANY (PROTO_ROLE_NONE | PROTO_ROLE_CUSTOMER | PROTO_ROLE_AGENT_ANON | \
+			PROTO_ROLE_AGENT | PROTO_ROLE_INTERP)
 
 /* Error codes sent to clients as {"type":"error","code":...}. */
 enum proto_code {
@@ -74,6 +79,7 @@ enum proto_code {
 	PROTO_E_RATE_LIMITED,
 	PROTO_E_SESSION_REPLACED,
 	PROTO_E_INTERNAL,
+	PROTO_E_NO_INTERPRETER,
 	PROTO_CODE_COUNT
 };
 

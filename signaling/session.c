@@ -186,7 +186,8 @@ static void sess_welcome(struct sig_conn *c, const struct proto_msg *msg, struct
 	bool customer = se->kind == SESS_CUSTOMER;
 	json_t *w = json_pack("{s:s, s:i, s:s, s:s, s:b}", "type", "welcome", "version",
 			      PROTO_VERSION, "session", se->id, "role",
-			      customer ? "customer" : "agent", "resumed", resumed);
+			      customer ? "customer" : se->interp ? "interpreter" : "agent", "resumed",
+			      resumed);
 	if (w && customer) {
 		json_object_set_new(w, "token", json_string(se->token));
 		json_object_set_new(w, "name", json_string(se->name));
@@ -238,6 +239,7 @@ static void sess_agent_hello(struct sig_conn *c, const struct proto_msg *msg)
 		sig_error(c, msg, PROTO_E_INTERNAL, "could not create a session");
 		return;
 	}
+	se->interp = strcmp(proto_str(msg, "role"), "interpreter") == 0;
 	sess_attach(se, c);
 	c->role = PROTO_ROLE_AGENT_ANON;
 	log_info("%s: agent session %s", c->peer, se->id);

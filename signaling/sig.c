@@ -30,6 +30,9 @@ static sig_handler_h *const sig_handlers[PROTO_MSG_COUNT] = {
 	[PROTO_CHAT_HISTORY] = chat_history_msg,
 	[PROTO_WRAP_UP] = wrapup_msg,
 	[PROTO_SURVEY] = survey_msg,
+	[PROTO_INVITE_INTERPRETER] = interp_invite_msg,
+	[PROTO_REMOVE_INTERPRETER] = interp_remove_msg,
+	[PROTO_SET_MODE] = interp_mode_msg,
 	[PROTO_PING] = sig_ping,
 };
 
@@ -247,6 +250,7 @@ void sig_tick(struct sig *s, uint64_t now_ms)
 {
 	sig_poll(s);
 	call_tick(s, now_ms);
+	interp_tick(s, now_ms);
 	sess_tick(s, now_ms);
 	queue_notify(s, false);  /* waits change as time passes */
 }

@@ -23,7 +23,7 @@ static const char *const agent_status_names[AGENT_STATUS_COUNT] = {
 static const bool agent_moves[AGENT_STATUS_COUNT][AGENT_STATUS_COUNT] = {
 	[AGENT_AVAILABLE] = {[AGENT_AWAY] = true, [AGENT_BUSY] = true},
 	[AGENT_AWAY] = {[AGENT_AVAILABLE] = true},
-	[AGENT_BUSY] = {[AGENT_WRAP_UP] = true},
+	[AGENT_BUSY] = {[AGENT_WRAP_UP] = true, [AGENT_AVAILABLE] = true}, /* interpreters: no wrap-up */
 	[AGENT_WRAP_UP] = {[AGENT_AVAILABLE] = true},
 };
 
@@ -97,10 +97,10 @@ void agent_no_answer(struct agent *a)
 
 bool agent_eligible(const struct agent *a)
 {
-	return a->sess && a->sess->conn && a->status == AGENT_AVAILABLE && !a->call;
+	return !a->interpreter && a->sess && a->sess->conn && a->status == AGENT_AVAILABLE && !a->call;
 }
 
 bool agent_counts(const struct agent *a)
 {
-	return a->sess && a->status != AGENT_AWAY;
+	return !a->interpreter && a->sess && a->status != AGENT_AWAY;
 }
