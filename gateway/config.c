@@ -12,7 +12,8 @@
 #include <sys/random.h>
 
 enum config_type {
-	CT_ADDR, CT_PORT, CT_PATH, CT_RANGE, CT_UINT, CT_LEVEL, CT_STRING, CT_ORIGINS, CT_SIZE, CT_BOOL
+	CT_ADDR, CT_PORT, CT_PATH, CT_RANGE, CT_UINT, CT_LEVEL, CT_STRING, CT_ORIGINS, CT_SIZE, CT_BOOL,
+	CT_TOKEN
 };
 
 struct config_key {
@@ -40,6 +41,8 @@ static const struct config_key config_keys[CONFIG_KEY_COUNT] = {
 	CK(CONFIG_ALLOWED_ORIGINS, "allowed_origins", CT_ORIGINS, allowed_origins, 0, 0),
 	CK(CONFIG_MAX_MESSAGE_BYTES, "max_message_bytes", CT_SIZE, max_message_bytes, 1024, 16777216),
 	CK(CONFIG_ALLOW_NO_ORIGIN, "allow_no_origin", CT_BOOL, allow_no_origin, 0, 0),
+	CK(CONFIG_REPAIR, "repair", CT_BOOL, repair, 0, 0),
+	CK(CONFIG_ADMIN_TOKEN, "admin_token", CT_TOKEN, admin_token, CONFIG_TOKEN_MIN, CONFIG_TOKEN_MAX),
 };
 
 void config_defaults(struct config *cfg)
@@ -51,6 +54,7 @@ void config_defaults(struct config *cfg)
 	cfg->log_level = LOG_INFO;
 	snprintf(cfg->agent_username, sizeof(cfg->agent_username), "agent");
 	cfg->max_message_bytes = 65536;
+	cfg->repair = true;
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -170,6 +174,21 @@ static int config_parse_string(const struct config_key *k, const char *v, char *
 	return 0;
 }
 
+/* A bearer token (RFC 6750 b64token, without the trailing '='s): empty (rapportd makes one up)
+ * or min..max characters of letters, digits and -._~+/ */
+static int config_parse_token(const struct config_key *k, const char *v, char *dst, char *err,
+			      size_t errlen)
+{
+	size_t len = strlen(v);
+	if (len && (len < k->min || len > k->max))
+		return config_fail(err, errlen, "%s must be empty or %lu to %lu characters", k->name,
+				   k->min, k->max);
+	if (strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/") != len)
+		return config_fail(err, errlen, "%s may hold only letters, digits and -._~+/", k->name);
+	memcpy(dst, v, len + 1);
+	return 0;
+}
+
 static int config_parse_value(struct config *cfg, const struct config_key *k, const char *v,
 			      const char *base_dir, char *err, size_t errlen)
 {
@@ -215,6 +234,8 @@ static int config_parse_value(struct config *cfg, const struct config_key *k, co
 		if (config_parse_bool(v, dst))
 			return config_fail(err, errlen, "bad value for %s: \"%s\" is not true or false", k->name, v);
 		return 0;
+	case CT_TOKEN:
+		return config_parse_token(k, v, dst, err, errlen);
 	}
 	return EINVAL;
 }
@@ -354,11 +375,12 @@ void config_default_origins(struct config *cfg, uint16_t port)
 	config_origin_add(&cfg->allowed_origins, "127.0.0.1", false, port);
 }
 
-/* A password for the demo agent when none is configured: 16 letters and digits. */
-static int config_make_password(char *out, size_t outlen)
+/* A secret when none is configured: want letters and digits (16 for the demo agent's
+ * password, 43 ≈ 256 bits for the admin token). */
+static int config_make_password(char *out, size_t outlen, size_t want)
 {
 	static const char abc[] = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
-	const size_t nabc = sizeof(abc) - 1, want = 16;
+	const size_t nabc = sizeof(abc) - 1;
 	size_t n = 0;
 	while (n < want && n + 1 < outlen) {
 		unsigned char b;
@@ -420,9 +442,14 @@ int config_finish(struct config *cfg, const char *bindir, char *err, size_t errl
 	if (!cfg->set[CONFIG_ALLOWED_ORIGINS])
 		config_default_origins(cfg, cfg->http_port);
 	if (!cfg->agent_password[0]) {
-		if ((e = config_make_password(cfg->agent_password, sizeof(cfg->agent_password))))
+		if ((e = config_make_password(cfg->agent_password, sizeof(cfg->agent_password), 16)))
 			return config_fail(err, errlen, "no randomness for the demo password: %s", strerror(e));
 		cfg->agent_password_generated = true;
+	}
+	if (!cfg->admin_token[0]) {
+		if ((e = config_make_password(cfg->admin_token, sizeof(cfg->admin_token), 43)))
+			return config_fail(err, errlen, "no randomness for the admin token: %s", strerror(e));
+		cfg->admin_token_generated = true;
 	}
 	return 0;
 }

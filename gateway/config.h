@@ -2,7 +2,8 @@
  *
  * config_defaults() → config_load() (a file, optional) → config_set() for each command-line
  * override → config_finish() fills what derives from other settings (data_dir, web_root,
- * public_ip, media_bind, allowed_origins, the demo agent's password) and checks the whole. */
+ * public_ip, media_bind, allowed_origins, the demo agent's password, the admin token) and
+ * checks the whole. */
 #ifndef GATEWAY_CONFIG_H
 #define GATEWAY_CONFIG_H
 #include "base/log.h"
@@ -16,12 +17,15 @@
 #define CONFIG_MAX_ORIGINS 16
 #define CONFIG_ORIGIN_MAX 256
 #define CONFIG_LINE_MAX 4096
+#define CONFIG_TOKEN_MIN 16      /* a configured admin_token is at least this long */
+#define CONFIG_TOKEN_MAX 256
 
 enum config_key_id {
 	CONFIG_BIND, CONFIG_HTTP_PORT, CONFIG_DATA_DIR, CONFIG_WEB_ROOT, CONFIG_PUBLIC_IP,
 	CONFIG_RTP_PORTS, CONFIG_MEDIA_BIND, CONFIG_WORKERS, CONFIG_LOG_LEVEL,
 	CONFIG_AGENT_USERNAME, CONFIG_AGENT_PASSWORD, CONFIG_ALLOWED_ORIGINS,
-	CONFIG_MAX_MESSAGE_BYTES, CONFIG_ALLOW_NO_ORIGIN, CONFIG_KEY_COUNT
+	CONFIG_MAX_MESSAGE_BYTES, CONFIG_ALLOW_NO_ORIGIN, CONFIG_REPAIR, CONFIG_ADMIN_TOKEN,
+	CONFIG_KEY_COUNT
 };
 
 struct config_range {
@@ -49,6 +53,9 @@ struct config {
 	struct config_origins allowed_origins;
 	size_t max_message_bytes;
 	bool allow_no_origin;
+	bool repair;                       /* media loss repair (NACK, retransmission); true */
+	char admin_token[CONFIG_TOKEN_MAX + 1]; /* bearer token of /api; "" = make one up */
+	bool admin_token_generated;        /* config_finish() made it up: save it to data_dir */
 	bool set[CONFIG_KEY_COUNT];        /* given in the file or on the command line */
 };
 
