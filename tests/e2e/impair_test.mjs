@@ -125,6 +125,8 @@ async function relayView(rapport, token) {
   }
   const call = await api(rapport, `/api/calls/${list.body.calls[0].id}`, token);
   if (call.status !== 200) fail(`GET /api/calls/<id>: ${call.status} ${JSON.stringify(call.body)}`);
+  log(`GET /api/calls: ${JSON.stringify(list.body)}`);
+  log(`GET /api/calls/${list.body.calls[0].id}: ${JSON.stringify(call.body)}`);
   const leg = (party) => (call.body.legs.find((l) => l.party === party) || {}).stats;
   const customer = leg('customer');
   const agent = leg('agent');
