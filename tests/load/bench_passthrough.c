@@ -178,6 +178,17 @@ static int bench_stream_init(struct bench_stream *s, struct bench_end *tx, struc
 	return srtp_session_alloc(&s->direct, &keys);
 }
 
+/* consent checks from the first nends peers, so the relay keeps their legs (30 s) */
+static void bench_keepalive(struct bench *b, size_t nends, uint64_t now)
+{
+	if (now - b->last_keepalive_us < BENCH_KEEPALIVE_US)
+		return;
+	b->last_keepalive_us = now;
+	for (size_t i = 0; i < nends; i++)
+		peer_keepalive(b->ends[i].p);
+	media_poll(b->m, bench_on_event, b);
+}
+
 /* calls × (two peers, four streams), every leg connected */
 static int bench_setup(struct bench *b)
 {
@@ -205,6 +216,7 @@ static int bench_setup(struct bench *b)
 			    (r = bench_stream_init(&s[1], &e[1], &e[0], (enum peer_kind)k)))
 				return r;
 		}
+		bench_keepalive(b, 2 * (size_t)c, bench_mono_us());  /* set-up is slow on a busy machine */
 		media_poll(b->m, bench_on_event, b);
 	}
 	for (int i = 0; i < 300 && b->connected_events < b->nends; i++) {
@@ -378,16 +390,6 @@ static void bench_wait(struct bench *b, uint64_t until_us, uint64_t now)
 		bench_drain(b, ev[i].data.ptr, now);
 }
 
-static void bench_keepalive(struct bench *b, uint64_t now)
-{
-	if (now - b->last_keepalive_us < BENCH_KEEPALIVE_US)
-		return;
-	b->last_keepalive_us = now;
-	for (size_t i = 0; i < b->nends; i++)
-		peer_keepalive(b->ends[i].p);  /* consent, so the relay keeps every leg */
-	media_poll(b->m, bench_on_event, b);
-}
-
 /* send the schedule of the first ncalls calls for the phase's seconds, receiving meanwhile */
 static void bench_run_phase(struct bench *b, unsigned ncalls, bool relay)
 {
@@ -403,7 +405,7 @@ static void bench_run_phase(struct bench *b, unsigned ncalls, bool relay)
 			if (s->next_us < next)
 				next = s->next_us;
 		}
-		bench_keepalive(b, now);
+		bench_keepalive(b, b->nends, now);
 		bench_wait(b, next, now);
 	}
 	uint64_t settle = bench_mono_us() + 200000u;   /* what is still on its way */
@@ -548,6 +550,7 @@ int main(int argc, char **argv)
 	}
 	log_set_level(LOG_WARN);
 	RAND_bytes(b.payload, sizeof(b.payload));
+	uint64_t t0 = bench_mono_us();
 	if ((r = bench_setup(&b))) {
 		fprintf(stderr, "bench: set-up of %u calls failed: %s\n", b.o.calls, strerror(r));
 		bench_teardown(&b);
@@ -555,6 +558,7 @@ int main(int argc, char **argv)
 	}
 	size_t frame = (size_t)b.o.video_kbps * 1000u / 8u / 30u;
 	bench_print_load("at the start");
+	printf("%u calls set up (ICE, DTLS) in %.1f s\n", b.o.calls, (bench_mono_us() - t0) / 1e6);
 	printf("bench_passthrough: relay with %u worker(s) on %ld cores; %u s per phase (1 s warm-up)\n"
 	       "per peer: audio 50 pkt/s x %d B, video 30 frames/s x %zu B (%zu packets of <= %d B)\n"
 	       "delays in us, from the send call to the receiving socket (kernel timestamp)\n\n"
