@@ -13,10 +13,12 @@
 // Asserts: with repair the agent's residual video loss is at most 0.5 %, and the agent sees
 // fewer freezes (or less time frozen) than without; and, so the comparison means something,
 // the proxy dropped about 5 % of the customer's packets and without repair the agent does see
-// the loss. Also: /api/calls answers 401 without the bearer token.
+// the loss. Also: /api/calls answers 401 without the bearer token. A run during which the
+// shared machine was visibly starved (see STARVED_*) is run once more.
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import readline from 'node:readline';
 import {
   runTest, log, fail, waitFor, sleep, callStats, formatCallStats, rawStats, Rapportd,
@@ -33,8 +35,16 @@ const IMPAIR_ARGS = ['--up-loss', '5', '--up-delay', '30', '--up-jitter', '30', 
 // the browser would choose with feedback (about 1 Mbit/s here) and freezes tell about loss.
 // With feedback flowing the back-off never triggers, so the trial changes nothing then.
 const CHROMIUM_ARGS = ['--force-fieldtrials=WebRTC-Bwe-MaxRttLimit/Disabled/'];
-const CALL_SECONDS = 22;          // media time measured per run, after the first frames
+const CALL_SECONDS = 20;          // media time measured per run, after the first frames
 const MAX_RESIDUAL_LOSS = 0.005;  // with repair, at the agent
+// The machine is shared: a run during which it was starved says more about the machine than
+// about repair, and is run again once. The control is the other direction, which nothing
+// impairs: the agent's video as the customer's browser decodes it (frozen this long in all, or
+// fewer frames than this share of the camera's), and the relay's round trip to the agent.
+const STARVED_CONTROL_FROZEN_S = 2;
+const STARVED_CONTROL_FRAMES = 0.6;
+const CAMERA_FPS = 20;
+const STARVED_RTT_US = 150000;
 const CUSTOMER_NAME = 'Ivy Impaired';
 
 /* ------------------------------------------------------------------ rapport-impair */
@@ -169,7 +179,33 @@ async function runOnce(t, browser, repair) {
   await customer.context.close();
   await agent.context.close();
   await rapport.stop();
-  return { label, agent: a, customer: c, sent, relay, proxy: imp.counters };
+  const starved = starvation(c.video, relay, CALL_SECONDS);
+  return { label, agent: a, customer: c, sent, relay, proxy: imp.counters, starved };
+}
+
+// Why the run says little about repair, or null: the agent-to-customer direction is not
+// impaired, so freezes or a long round trip there are the machine's doing.
+function starvation(control, relay, secs) {
+  const rtt = relay.agent.rtt_us;
+  if (control.totalFreezesDuration > STARVED_CONTROL_FROZEN_S) {
+    return `the agent's unimpaired video froze for ${control.totalFreezesDuration.toFixed(1)} s at the customer`;
+  }
+  if (control.framesDecoded < STARVED_CONTROL_FRAMES * CAMERA_FPS * secs) {
+    return `the customer decoded only ${control.framesDecoded} frames of the agent's unimpaired video in ${secs.toFixed(0)} s`;
+  }
+  if (rtt > STARVED_RTT_US) return `round trip to the agent's browser ${(rtt / 1000).toFixed(0)} ms on loopback`;
+  return null;
+}
+
+async function measuredRun(t, browser, repair) {
+  let r = await runOnce(t, browser, repair);
+  report(r);
+  if (r.starved) {
+    log(`${r.label}: the machine was starved (${r.starved}; load average ${os.loadavg()[0].toFixed(1)}): running it again`);
+    r = await runOnce(t, browser, repair);
+    report(r);
+  }
+  return r;
 }
 
 /* ------------------------------------------------------------------ figures */
@@ -189,7 +225,7 @@ function report(r) {
   const up = r.proxy.up || {};
   const rv = r.relay.customer.in.video;
   const lines = [
-    `${r.label}:`,
+    `${r.label}: (load average ${os.loadavg()[0].toFixed(1)}${r.starved ? `; starved: ${r.starved}` : ''})`,
     `  proxy (customer -> rapportd): ${up.rx} datagrams in, ${up.lost_random} dropped (${pct(up.rx ? up.lost_random / up.rx : 0)}), ${up.reordered} reordered`,
     `  customer's browser, video sent: ${r.sent.frameWidth}x${r.sent.frameHeight} at ${r.sent.framesPerSecond} fps, ` +
       `target ${(r.sent.targetBitrate / 1000).toFixed(0)} kbit/s, ${r.sent.packetsSent} packets, ` +
@@ -200,21 +236,23 @@ function report(r) {
       `reordered ${rv.reordered}, jitter ${(rv.jitter_us / 1000).toFixed(1)} ms, ${(rv.bitrate_bps / 1000).toFixed(0)} kbit/s; ` +
       `PLIs to customer ${r.relay.customer.plis_tx}`,
     `  relay, agent's leg: ${r.relay.agent.nacks_rx} NACK packets from the agent, ${r.relay.agent.retransmits_tx} retransmitted, ` +
-      `${r.relay.agent.plis_rx} PLIs from the agent, rtt ${(r.relay.agent.rtt_us / 1000).toFixed(1)} ms`,
+      `${r.relay.agent.plis_rx} PLIs from the agent, rtt ${(r.relay.agent.rtt_us / 1000).toFixed(1)} ms, ` +
+      `jitter of the agent's video ${(r.relay.agent.in.video.jitter_us / 1000).toFixed(1)} ms`,
     `  agent's browser, customer's video: ${v.packetsReceived} received, ${v.packetsLost} lost ` +
       `(residual ${pct(residual(v))}), ${v.framesDecoded} frames decoded, ${v.freezeCount} freezes ` +
       `(${v.totalFreezesDuration.toFixed(2)} s), ${v.nackCount} NACKs and ${v.pliCount} PLIs sent, ` +
       `jitter ${(v.jitter * 1000).toFixed(1)} ms`,
+    `  control, the agent's video at the customer (not impaired): ${r.customer.video.framesDecoded} frames decoded, ` +
+      `${r.customer.video.freezeCount} freezes (${r.customer.video.totalFreezesDuration.toFixed(2)} s), ` +
+      `${r.customer.video.packetsLost} lost`,
   ];
   for (const l of lines) log(l);
 }
 
 runTest('impair', async (t) => {
   const browser = await t.launchBrowser({ extraArgs: CHROMIUM_ARGS });
-  const on = await runOnce(t, browser, true);
-  report(on);
-  const off = await runOnce(t, browser, false);
-  report(off);
+  const on = await measuredRun(t, browser, true);
+  const off = await measuredRun(t, browser, false);
 
   for (const r of [on, off]) {
     const up = r.proxy.up;
@@ -230,9 +268,11 @@ runTest('impair', async (t) => {
   const fOn = on.agent.video;
   const fOff = off.agent.video;
   if (!(fOn.freezeCount < fOff.freezeCount || fOn.totalFreezesDuration < fOff.totalFreezesDuration)) {
+    const starved = [on, off].filter((r) => r.starved).map((r) => `${r.label}: ${r.starved}`).join('; ');
     fail(`with repair the agent froze ${fOn.freezeCount} times (${fOn.totalFreezesDuration.toFixed(2)} s), ` +
-      `without ${fOff.freezeCount} times (${fOff.totalFreezesDuration.toFixed(2)} s): want fewer or shorter with repair`);
+      `without ${fOff.freezeCount} times (${fOff.totalFreezesDuration.toFixed(2)} s): want fewer or shorter with repair` +
+      (starved ? ` (the machine was starved twice in a row: ${starved})` : ''));
   }
   log(`residual loss at the agent: ${pct(rOn)} with repair, ${pct(rOff)} without; freezes ` +
     `${fOn.freezeCount} (${fOn.totalFreezesDuration.toFixed(2)} s) with, ${fOff.freezeCount} (${fOff.totalFreezesDuration.toFixed(2)} s) without`);
-}, { timeoutMs: 170000 });
+}, { timeoutMs: 175000 });
