@@ -168,9 +168,10 @@ static void admin_on_call(const struct sig_call_view *v, void *arg)
 	json_t *legs = json_array();
 	for (size_t i = 0; legs && i < v->nlegs; i++)
 		json_array_append_new(legs, admin_leg_json(ctx, &v->legs[i]));
-	json_t *c = json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:o}", "id", v->id, "state", v->state,
-			      "customer", v->customer, "agent", v->agent, "age_ms",
-			      (json_int_t)v->age_ms, "media_call",
+	json_t *c = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:o}", "id", v->id,
+			      "state", v->state, "customer", v->customer, "language", v->language,
+			      "topic", v->topic, "agent", v->agent, "interpreter", v->interpreter,
+			      "age_ms", (json_int_t)v->age_ms, "media_call",
 			      v->has_media ? json_integer(v->media_id) : json_null(), "legs",
 			      legs ? legs : json_array());
 	if (json_is_array(ctx->out))
@@ -187,7 +188,7 @@ static json_t *admin_calls(struct gw *gw, const char *rest, unsigned *status, co
 {
 	(void)rest;
 	struct admin_ctx ctx = {.gw = gw, .out = json_array()};
-	if (!ctx.out || sig_calls_view(gw->sig, clock_ms(), admin_on_call, &ctx)) {
+	if (!ctx.out || sig_calls_view(gw->sig, clock_wall_ms(), admin_on_call, &ctx)) {
 		json_decref(ctx.out);
 		*status = HTTP_STATUS_INTERNAL_SERVER_ERROR;
 		*why = "out of memory";
@@ -199,7 +200,7 @@ static json_t *admin_calls(struct gw *gw, const char *rest, unsigned *status, co
 static json_t *admin_call(struct gw *gw, const char *id, unsigned *status, const char **why)
 {
 	struct admin_ctx ctx = {.gw = gw, .with_stats = true};
-	if (!*id || strchr(id, '/') || sig_call_view(gw->sig, id, clock_ms(), admin_on_call, &ctx)) {
+	if (!*id || strchr(id, '/') || sig_call_view(gw->sig, id, clock_wall_ms(), admin_on_call, &ctx)) {
 		*status = HTTP_STATUS_NOT_FOUND;
 		*why = "no such call";
 		return NULL;

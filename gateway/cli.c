@@ -36,8 +36,9 @@ void cli_usage(FILE *out, const char *prog)
 	}
 	fprintf(out, "  --help               show this and exit\n"
 		"  --version            show the version and exit\n\n"
+		"       %s user add|list|remove ...   manage staff accounts (%s user --help)\n\n"
 		"Options override the same setting in the file. Exit status: 0 after a clean stop,\n"
-		"1 when the server fails, 2 for a bad command line or configuration.\n");
+		"1 when the server fails, 2 for a bad command line or configuration.\n", prog, prog);
 }
 
 void cli_parse(struct cli *cli, int argc, char **argv)

@@ -1,5 +1,6 @@
 #include "gateway/config.h"
 #include "gateway/paths.h"
+#include "signaling/sig.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -36,13 +37,30 @@ static const struct config_key config_keys[CONFIG_KEY_COUNT] = {
 	CK(CONFIG_MEDIA_BIND, "media_bind", CT_ADDR, media_bind, 0, 0),
 	CK(CONFIG_WORKERS, "workers", CT_UINT, workers, 0, 256),
 	CK(CONFIG_LOG_LEVEL, "log_level", CT_LEVEL, log_level, 0, 0),
-	CK(CONFIG_AGENT_USERNAME, "demo_agent_username", CT_STRING, agent_username, 1, 64),
-	CK(CONFIG_AGENT_PASSWORD, "demo_agent_password", CT_STRING, agent_password, 0, 256),
 	CK(CONFIG_ALLOWED_ORIGINS, "allowed_origins", CT_ORIGINS, allowed_origins, 0, 0),
 	CK(CONFIG_MAX_MESSAGE_BYTES, "max_message_bytes", CT_SIZE, max_message_bytes, 1024, 16777216),
 	CK(CONFIG_ALLOW_NO_ORIGIN, "allow_no_origin", CT_BOOL, allow_no_origin, 0, 0),
 	CK(CONFIG_REPAIR, "repair", CT_BOOL, repair, 0, 0),
 	CK(CONFIG_ADMIN_TOKEN, "admin_token", CT_TOKEN, admin_token, CONFIG_TOKEN_MIN, CONFIG_TOKEN_MAX),
+	CK(CONFIG_LANGUAGES, "languages", CT_STRING, languages, 1, CONFIG_CATALOG_MAX),
+	CK(CONFIG_TOPICS, "topics", CT_STRING, topics, 1, CONFIG_CATALOG_MAX),
+	CK(CONFIG_RING_TIMEOUT, "ring_timeout", CT_UINT, ring_timeout_s, 5, 600),
+	CK(CONFIG_RETURN_TO_AGENT, "return_to_agent", CT_UINT, return_to_agent_s, 0, 3600),
+	CK(CONFIG_DEFAULT_HANDLE_TIME, "default_handle_time", CT_UINT, default_handle_time_s, 10, 86400),
+	CK(CONFIG_CUSTOMER_TOKEN_TTL, "customer_token_ttl", CT_UINT, customer_token_ttl_s, 60, 2592000),
+	CK(CONFIG_AGENT_TOKEN_TTL, "agent_token_ttl", CT_UINT, agent_token_ttl_s, 60, 2592000),
+};
+
+/* Keys that are no longer read: a clear word instead of "unknown key". */
+static const struct {
+	const char *name, *why;
+} config_retired[] = {
+	{"demo_agent_username", "agents are accounts in the store now: create one with "
+	 "\"rapportd user add --data-dir DIR --role agent --username U --password-file F\" "
+	 "(deploy/run.sh does it for the demo agent)"},
+	{"demo_agent_password", "agents are accounts in the store now: create one with "
+	 "\"rapportd user add --data-dir DIR --role agent --username U --password-file F\" "
+	 "(deploy/run.sh does it for the demo agent)"},
 };
 
 void config_defaults(struct config *cfg)
@@ -52,8 +70,14 @@ void config_defaults(struct config *cfg)
 	cfg->http_port = 8080;
 	cfg->rtp_ports = (struct config_range){40000, 40100};
 	cfg->log_level = LOG_INFO;
-	snprintf(cfg->agent_username, sizeof(cfg->agent_username), "agent");
 	cfg->max_message_bytes = 65536;
+	snprintf(cfg->languages, sizeof(cfg->languages), "%s", SIG_LANGUAGES);
+	snprintf(cfg->topics, sizeof(cfg->topics), "%s", SIG_TOPICS);
+	cfg->ring_timeout_s = SIG_RING_TIMEOUT_MS / 1000;
+	cfg->return_to_agent_s = SIG_RETURN_WINDOW_MS / 1000;
+	cfg->default_handle_time_s = SIG_DEFAULT_HANDLE_MS / 1000;
+	cfg->customer_token_ttl_s = (unsigned)(SIG_CUSTOMER_TOKEN_TTL_MS / 1000);
+	cfg->agent_token_ttl_s = (unsigned)(SIG_AGENT_TOKEN_TTL_MS / 1000);
 	cfg->repair = true;
 }
 
@@ -256,6 +280,11 @@ int config_set(struct config *cfg, const char *key, const char *value, const cha
 {
 	enum config_key_id id;
 	const struct config_key *k = config_key_find(key, &id);
+	for (size_t i = 0; !k && i < sizeof(config_retired) / sizeof(config_retired[0]); i++) {
+		if (strcmp(config_retired[i].name, key) == 0)
+			return config_fail(err, errlen, "%s is no longer read: %s", key,
+					   config_retired[i].why);
+	}
 	if (!k) {
 		config_fail(err, errlen, "unknown key \"%.64s\"", key);
 		return ENOENT;
@@ -375,12 +404,11 @@ void config_default_origins(struct config *cfg, uint16_t port)
 	config_origin_add(&cfg->allowed_origins, "127.0.0.1", false, port);
 }
 
-/* A secret when none is configured: want letters and digits (16 for the demo agent's
- * password, 43 ≈ 256 bits for the admin token). */
-static int config_make_password(char *out, size_t outlen, size_t want)
+/* An admin token when none is configured: 43 letters and digits (about 250 bits). */
+static int config_make_token(char *out, size_t outlen)
 {
 	static const char abc[] = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
-	const size_t nabc = sizeof(abc) - 1;
+	const size_t nabc = sizeof(abc) - 1, want = 43;
 	size_t n = 0;
 	while (n < want && n + 1 < outlen) {
 		unsigned char b;
@@ -441,13 +469,13 @@ int config_finish(struct config *cfg, const char *bindir, char *err, size_t errl
 		memcpy(cfg->media_bind, cfg->bind, sizeof(cfg->bind));
 	if (!cfg->set[CONFIG_ALLOWED_ORIGINS])
 		config_default_origins(cfg, cfg->http_port);
-	if (!cfg->agent_password[0]) {
-		if ((e = config_make_password(cfg->agent_password, sizeof(cfg->agent_password), 16)))
-			return config_fail(err, errlen, "no randomness for the demo password: %s", strerror(e));
-		cfg->agent_password_generated = true;
-	}
+	char why[160];
+	if (sig_catalog_check(cfg->languages, why, sizeof(why)))
+		return config_fail(err, errlen, "bad value for languages: %s", why);
+	if (sig_catalog_check(cfg->topics, why, sizeof(why)))
+		return config_fail(err, errlen, "bad value for topics: %s", why);
 	if (!cfg->admin_token[0]) {
-		if ((e = config_make_password(cfg->admin_token, sizeof(cfg->admin_token), 43)))
+		if ((e = config_make_token(cfg->admin_token, sizeof(cfg->admin_token))))
 			return config_fail(err, errlen, "no randomness for the admin token: %s", strerror(e));
 		cfg->admin_token_generated = true;
 	}

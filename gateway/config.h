@@ -2,8 +2,7 @@
  *
  * config_defaults() → config_load() (a file, optional) → config_set() for each command-line
  * override → config_finish() fills what derives from other settings (data_dir, web_root,
- * public_ip, media_bind, allowed_origins, the demo agent's password, the admin token) and
- * checks the whole. */
+ * public_ip, media_bind, allowed_origins, the admin token) and checks the whole. */
 #ifndef GATEWAY_CONFIG_H
 #define GATEWAY_CONFIG_H
 #include "base/log.h"
@@ -17,14 +16,16 @@
 #define CONFIG_MAX_ORIGINS 16
 #define CONFIG_ORIGIN_MAX 256
 #define CONFIG_LINE_MAX 4096
+#define CONFIG_CATALOG_MAX 1024      /* the languages and topics lists */
 #define CONFIG_TOKEN_MIN 16      /* a configured admin_token is at least this long */
 #define CONFIG_TOKEN_MAX 256
 
 enum config_key_id {
 	CONFIG_BIND, CONFIG_HTTP_PORT, CONFIG_DATA_DIR, CONFIG_WEB_ROOT, CONFIG_PUBLIC_IP,
 	CONFIG_RTP_PORTS, CONFIG_MEDIA_BIND, CONFIG_WORKERS, CONFIG_LOG_LEVEL,
-	CONFIG_AGENT_USERNAME, CONFIG_AGENT_PASSWORD, CONFIG_ALLOWED_ORIGINS,
-	CONFIG_MAX_MESSAGE_BYTES, CONFIG_ALLOW_NO_ORIGIN, CONFIG_REPAIR, CONFIG_ADMIN_TOKEN,
+	CONFIG_ALLOWED_ORIGINS, CONFIG_MAX_MESSAGE_BYTES, CONFIG_ALLOW_NO_ORIGIN,
+	CONFIG_LANGUAGES, CONFIG_TOPICS, CONFIG_RING_TIMEOUT, CONFIG_RETURN_TO_AGENT,
+	CONFIG_DEFAULT_HANDLE_TIME, CONFIG_CUSTOMER_TOKEN_TTL, CONFIG_AGENT_TOKEN_TTL, CONFIG_REPAIR, CONFIG_ADMIN_TOKEN,
 	CONFIG_KEY_COUNT
 };
 
@@ -47,9 +48,12 @@ struct config {
 	char media_bind[CONFIG_ADDR_MAX];
 	unsigned workers;                  /* 0 = one per core */
 	enum log_level log_level;
-	char agent_username[65];
-	char agent_password[257];
-	bool agent_password_generated;     /* config_finish() made one up: log it once */
+	char languages[CONFIG_CATALOG_MAX + 1];  /* "en:English,es:Español" */
+	char topics[CONFIG_CATALOG_MAX + 1];
+	unsigned ring_timeout_s;           /* a ring lapses */
+	unsigned return_to_agent_s;        /* a returning customer waits for its agent (0: not) */
+	unsigned default_handle_time_s;    /* assumed before handle times are measured */
+	unsigned customer_token_ttl_s, agent_token_ttl_s;
 	struct config_origins allowed_origins;
 	size_t max_message_bytes;
 	bool allow_no_origin;

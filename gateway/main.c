@@ -1,5 +1,6 @@
 /* rapportd: configuration, then the HTTP/WebSocket server, the media relay and the signalling
- * core wired together on one lws thread; SIGINT/SIGTERM stop it cleanly (exit 0). */
+ * core wired together on one lws thread; SIGINT/SIGTERM stop it cleanly (exit 0).
+ * `rapportd user ...` manages staff accounts instead (signaling/user_cli.h). */
 #define LOG_MODULE "rapportd"
 #include "base/log.h"
 #include "base/mem.h"
@@ -9,6 +10,7 @@
 #include "gateway/paths.h"
 #include "media/media.h"
 #include "signaling/sig.h"
+#include "signaling/user_cli.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -55,8 +57,6 @@ static void main_announce(const struct config *cfg, const struct gw *gw)
 	log_info("web root %s, data %s", cfg->web_root, cfg->data_dir);
 	if (!cfg->repair)
 		log_info("loss repair is off (repair = false): no NACKs, no retransmissions");
-	if (cfg->agent_password_generated)
-		log_info("demo agent: username=%s password=%s", cfg->agent_username, cfg->agent_password);
 	log_info("customer: http://%s%s%s:%u/customer/", lb, host, rb, gw->port);
 	log_info("agent: http://%s%s%s:%u/agent/", lb, host, rb, gw->port);
 	log_info("listening on http://%s%s%s:%u", blb, cfg->bind, brb, gw->port);
@@ -79,7 +79,13 @@ static int main_start(struct config *cfg, struct gw *gw)
 		return -1;
 	}
 	struct sig_config sc = {
-		.agent_username = cfg->agent_username, .agent_password = cfg->agent_password,
+		.data_dir = cfg->data_dir, .languages = cfg->languages, .topics = cfg->topics,
+		.wake = server_wake, .wake_arg = gw,
+		.ring_timeout_ms = cfg->ring_timeout_s * 1000u,
+		.return_window_ms = cfg->return_to_agent_s * 1000u,
+		.default_handle_ms = cfg->default_handle_time_s * 1000u,
+		.customer_token_ttl_ms = cfg->customer_token_ttl_s * 1000ull,
+		.agent_token_ttl_ms = cfg->agent_token_ttl_s * 1000ull,
 	};
 	if ((err = sig_alloc(&gw->sig, &sc, gw->media, &ws_transport))) {
 		log_error("cannot start signalling: %s", strerror(err));
@@ -112,6 +118,8 @@ static int main_run(struct config *cfg)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "user") == 0)
+		return user_cli_main(argc - 1, argv + 1);
 	struct cli cli;
 	cli_parse(&cli, argc, argv);
 	switch (cli.action) {

@@ -22,6 +22,13 @@ static const struct lws_protocol_vhost_options server_pvo = {
 	NULL, &server_pvo_default, WS_PROTOCOL, ""
 };
 
+/* The pages are public files and the customer widget is embedded in other sites' pages
+ * (web/embed.js imports its modules from here): any origin may read them. No credentials are
+ * involved; who may open /ws is decided apart, by the Origin allow-list (ws.c). */
+static const struct lws_protocol_vhost_options server_headers = {
+	NULL, NULL, "access-control-allow-origin:", "*"
+};
+
 static struct lws_protocols server_protocols[4];
 
 static void server_lws_log(int level, const char *line)
@@ -68,6 +75,7 @@ static int server_create_vhost(struct gw *gw)
 	info.pvo = &server_pvo;
 	info.mounts = gw->mounts;
 	info.retry_and_idle_policy = &server_idle_policy;
+	info.headers = &server_headers;
 	info.server_string = "rapportd";
 	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 |
 		       LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
@@ -127,6 +135,8 @@ void server_on_wake(struct gw *gw)
 {
 	if (gw->media && gw->sig)
 		media_poll(gw->media, sig_media_event, gw->sig);
+	if (gw->sig)
+		sig_poll(gw->sig);
 	if (atomic_load(&gw->stop_requested))
 		gw->stopping = true;
 }

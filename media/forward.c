@@ -1,6 +1,9 @@
 /* forward: a leg's inbound RTP to every other leg of its call, rewritten onto the receiving
- * leg's own outbound stream (SSRC, sequence number, timestamp, payload type; header
- * extensions dropped, since each browser numbers them itself).
+ * leg's outbound stream that carries it (its route: the primary m-line for the first other
+ * party, a further m-line for each later one; media.c assigns them) with that stream's SSRC,
+ * sequence number, timestamp and payload type; header extensions dropped, since each browser
+ * numbers them itself. A stream that changes party, or returns from the mix, runs on with its
+ * own sequence numbers and timestamps (audio gets the marker bit there).
  *
  * Per packet: one copy into the worker's transmit slot per receiver, protect in place,
  * batched send. No allocation, no lock. */
@@ -14,16 +17,6 @@
 #include <string.h>
 
 #define FORWARD_PLI_INTERVAL_US 300000u
-
-static bool leg_sends(const struct neg_stream *ns)
-{
-	return ns->active && (ns->dir == SDP_DIR_SENDRECV || ns->dir == SDP_DIR_SENDONLY);
-}
-
-static const struct neg_stream *leg_neg(const struct leg *l, enum leg_kind k)
-{
-	return k == LEG_AUDIO ? &l->p.neg.audio : &l->p.neg.video;
-}
 
 /* map a new source onto the outbound stream so that sequence numbers and timestamps run on */
 static void stream_out_remap(struct stream_out *o, struct leg *src, const struct stream_in *in,
@@ -44,24 +37,32 @@ static void stream_out_remap(struct stream_out *o, struct leg *src, const struct
 	o->mapped = true;
 }
 
-static void forward_one(struct leg *dst, struct leg *src, enum leg_kind k,
-			const struct rtp_hdr *h, const uint8_t *payload, size_t plen)
+/* one packet onto dst's outbound stream i */
+static void forward_one(struct leg *dst, unsigned i, struct leg *src, const struct rtp_hdr *h,
+			const uint8_t *payload, size_t plen)
 {
-	const struct neg_stream *ns = leg_neg(dst, k);
+	const struct neg_stream *ns = leg_out_neg(dst, i);
 	const struct sockaddr *dest = leg_dest(dst);
-	const struct stream_in *in = &src->in[k];
-	if (!dst->connected || !dest || !leg_sends(ns))
+	struct stream_out *o = &dst->out[i];
+	const struct stream_in *in = &src->in[o->kind];
+	if (!dst->connected || !dest || !leg_neg_sends(ns) || o->mixed)
 		return;
-	struct stream_out *o = &dst->out[k];
 	uint64_t now = dst->w->now_us;
-	if (!o->mapped || o->src_leg != src || o->src_ssrc != h->ssrc || o->src_epoch != in->epoch)
+	bool marker = h->marker;
+	if (!o->mapped || o->src_leg != src || o->src_ssrc != h->ssrc || o->src_epoch != in->epoch) {
 		stream_out_remap(o, src, in, h, ns->clock, now);
+		o->restart = o->kind == LEG_AUDIO;   /* a new talk spurt for the receiver */
+	}
+	if (o->restart) {
+		marker = true;
+		o->restart = false;
+	}
 	uint16_t seq = (uint16_t)(h->seq + o->seq_delta);
 	uint32_t ts = h->ts + o->ts_delta;
 	if (RTP_HDR_LEN + plen + 64 > WORKER_PKT_CAP)
 		return;
 	uint8_t *slot = worker_tx_slot(dst->w);
-	rtp_write_hdr(slot, WORKER_PKT_CAP, ns->pt, h->marker, seq, ts, o->ssrc);
+	rtp_write_hdr(slot, WORKER_PKT_CAP, ns->pt, marker, seq, ts, o->ssrc);
 	if (h->padding)
 		slot[0] |= 0x20;
 	memcpy(slot + RTP_HDR_LEN, payload, plen);
@@ -77,28 +78,49 @@ static void forward_one(struct leg *dst, struct leg *src, enum leg_kind k,
 	leg_send_rtp_slot(dst, slot, RTP_HDR_LEN + plen);
 }
 
+/* to every other leg, on the outbound stream of that kind that carries src (media.c's routes);
+ * a leg in the call's mix gets no forwarded audio */
 void forward_rtp(struct leg *src, enum leg_kind kind, const struct rtp_hdr *h,
 		 const uint8_t *payload, size_t plen)
 {
-	for (struct leg *dst = src->call->legs; dst; dst = dst->cnext)
-		if (dst != src)
-			forward_one(dst, src, kind, h, payload, plen);
+	for (struct leg *dst = src->call->legs; dst; dst = dst->cnext) {
+		if (dst == src || (kind == LEG_AUDIO && dst->mix_idx >= 0))
+			continue;
+		for (unsigned i = 0; i < dst->nout; i++)
+			if (dst->out[i].route == src && dst->out[i].kind == kind)
+				forward_one(dst, i, src, h, payload, plen);
+	}
 }
 
-/* resend one packet of l's outbound stream: as RTX when l negotiated it, else as it was */
-void forward_retransmit(struct leg *l, enum leg_kind kind, uint16_t seq)
+void forward_own(struct leg *l, unsigned i, bool marker, uint16_t seq, uint32_t ts,
+		 const uint8_t *payload, size_t plen)
 {
-	struct stream_out *o = &l->out[kind];
-	const struct neg_stream *ns = leg_neg(l, kind);
+	const struct neg_stream *ns = leg_out_neg(l, i);
+	struct stream_out *o = &l->out[i];
+	if (!l->connected || !leg_dest(l) || !leg_neg_sends(ns) || RTP_HDR_LEN + plen + 64 > WORKER_PKT_CAP)
+		return;
+	uint8_t *slot = worker_tx_slot(l->w);
+	rtp_write_hdr(slot, WORKER_PKT_CAP, ns->pt, marker, seq, ts, o->ssrc);
+	memcpy(slot + RTP_HDR_LEN, payload, plen);
+	o->packets++;
+	o->octets += (uint32_t)plen;
+	leg_send_rtp_slot(l, slot, RTP_HDR_LEN + plen);
+}
+
+/* resend one packet of l's outbound stream i: as RTX when l negotiated it, else as it was */
+void forward_retransmit(struct leg *l, unsigned i, uint16_t seq)
+{
+	struct stream_out *o = &l->out[i];
+	const struct neg_stream *ns = leg_out_neg(l, i);
 	const uint8_t *pkt;
 	size_t len;
 	if (!o->ring || rtx_ring_get(o->ring, seq, l->w->now_us, &pkt, &len))
 		return;               /* too old, resent just now, or not here yet (remembered) */
 	uint8_t *slot = worker_tx_slot(l->w);
-	if (ns->rtx_pt && l->p.out_rtx_ssrc) {
+	if (ns->rtx_pt && o->rtx_ssrc) {
 		uint32_t ts = (uint32_t)pkt[4] << 24 | (uint32_t)pkt[5] << 16 | (uint32_t)pkt[6] << 8 | pkt[7];
 		rtp_write_hdr(slot, WORKER_PKT_CAP, ns->rtx_pt, pkt[1] & 0x80, o->rtx_seq++, ts,
-			      l->p.out_rtx_ssrc);
+			      o->rtx_ssrc);
 		slot[RTP_HDR_LEN] = (uint8_t)(seq >> 8);
 		slot[RTP_HDR_LEN + 1] = (uint8_t)seq;
 		memcpy(slot + RTP_HDR_LEN + 2, pkt + RTP_HDR_LEN, len - RTP_HDR_LEN);
@@ -108,16 +130,6 @@ void forward_retransmit(struct leg *l, enum leg_kind kind, uint16_t seq)
 	}
 	l->st.retransmits_tx++;
 	leg_send_rtp_slot(l, slot, len);
-}
-
-static struct leg *forward_source_of(struct leg *l, enum leg_kind kind)
-{
-	if (l->out[kind].src_leg)
-		return l->out[kind].src_leg;
-	for (struct leg *o = l->call->legs; o; o = o->cnext)
-		if (o != l && o->in[kind].ssrc)
-			return o;
-	return NULL;
 }
 
 void leg_send_pli(struct leg *l, enum leg_kind kind)
@@ -136,9 +148,15 @@ void leg_send_pli(struct leg *l, enum leg_kind kind)
 	}
 }
 
-void forward_request_keyframe(struct leg *l, enum leg_kind kind)
+void forward_request_keyframe(struct leg *l, unsigned i)
 {
-	struct leg *src = forward_source_of(l, kind);
-	if (src)
-		leg_send_pli(src, kind);
+	struct leg *src = i < l->nout ? l->out[i].route : NULL;
+	if (src && l->out[i].kind == LEG_VIDEO)
+		leg_send_pli(src, LEG_VIDEO);
+}
+
+void forward_request_keyframes(struct leg *l)
+{
+	for (unsigned i = 0; i < l->nout; i++)
+		forward_request_keyframe(l, i);
 }

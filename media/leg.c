@@ -5,10 +5,10 @@
 #include "media/mcall.h"
 #include "media/dtls.h"
 #include "media/jb.h"
-#include "media/rtx_ring.h"
 #include "media/relay.h"
 #include "media/rtp.h"
 #include "media/srtp_session.h"
+#include "media/twcc.h"
 #include "media/worker.h"
 
 #include <errno.h>
@@ -40,37 +40,6 @@ static void leg_fail(struct leg *l, const char *why)
 	relay_emit(l->w->media, MEDIA_EV_LEG_FAILED, l->call->id, l->id, why);
 }
 
-/* jitter buffers for what the browser sends; a retransmission ring for the video we send it
- * when it can NACK. Allocated here, never on the packet path. */
-static int leg_streams_alloc(struct leg *l, bool repair)
-{
-	const struct neg_stream *ns[LEG_NKINDS] = {&l->p.neg.audio, &l->p.neg.video};
-	for (int k = 0; k < LEG_NKINDS; k++) {
-		if (!ns[k]->active)
-			continue;
-		struct jb_config cfg;
-		jb_config_default(&cfg, ns[k]->clock ? ns[k]->clock : 90000, k == LEG_VIDEO);
-		bool nack = k == LEG_VIDEO && repair && (ns[k]->fb & SDP_FB_NACK);
-		if (!nack)
-			cfg.nack_tries = 0;
-		int err = jb_alloc(&l->in[k].jb, &cfg);
-		if (err)
-			return err;
-		if (nack && (err = rtx_ring_alloc(&l->out[k].ring, rtx_ring_size(cfg.rtt_us, 600),
-						  WORKER_PKT_CAP, cfg.rtt_us)))
-			return err;
-	}
-	return 0;
-}
-
-static void leg_streams_free(struct leg *l)
-{
-	for (int k = 0; k < LEG_NKINDS; k++) {
-		l->in[k].jb = mem_deref(l->in[k].jb);
-		l->out[k].ring = mem_deref(l->out[k].ring);
-	}
-}
-
 int leg_create(struct leg **lp, struct worker *w, struct mcall *call, uint32_t id,
 	       const struct leg_params *p)
 {
@@ -82,10 +51,9 @@ int leg_create(struct leg **lp, struct worker *w, struct mcall *call, uint32_t i
 	l->id = id;
 	l->p = *p;
 	l->created_us = w->now_us;
+	l->mix_idx = -1;
 	ice_lite_init(&l->ice, p->lufrag, p->lpwd, p->neg.rufrag);
-	for (int k = 0; k < LEG_NKINDS; k++)
-		l->out[k].ssrc = p->out_ssrc[k];
-	int err = leg_streams_alloc(l, w->media->repair);
+	int err = leg_streams_alloc(l);
 	if (!err)
 		err = dtls_conn_alloc(&l->dtls, w->media->cert, true, p->neg.rfp, leg_dtls_send, l);
 	if (err) {
@@ -167,7 +135,7 @@ static void leg_dtls_connected(struct leg *l)
 	log_info("leg %u of call %u connected (%s)", l->id, l->call->id, l->st.srtp_profile);
 	relay_emit(l->w->media, MEDIA_EV_LEG_CONNECTED, l->call->id, l->id, l->st.srtp_profile);
 	/* the new receiver needs a keyframe from whoever it will see */
-	forward_request_keyframe(l, LEG_VIDEO);
+	forward_request_keyframes(l);
 }
 
 void leg_recv_dtls(struct leg *l, const uint8_t *buf, size_t len, const struct sockaddr *from)
@@ -214,6 +182,9 @@ void leg_tick(struct leg *l, uint64_t now_us)
 	leg_rtcp_nack_due(l, now_us);
 	if (now_us >= l->next_rtcp_us)
 		leg_rtcp_report(l, now_us);
+	if (l->twcc && twcc_feedback_due(l->twcc, now_us))
+		leg_twcc_send(l, now_us);
+	leg_remb_send(l, now_us);
 }
 
 static void leg_stream_stats(struct stream_in *in, struct media_stream_stats *out,

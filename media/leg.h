@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "base/loop.h"
+#include "media/bwe.h"
 #include "media/ice.h"
 #include "media/media.h"
 #include "media/negotiate.h"
@@ -25,11 +26,15 @@ struct rtp_hdr;
 
 enum leg_kind { LEG_AUDIO, LEG_VIDEO, LEG_NKINDS };
 
-/* what the controlling thread negotiated for a new leg */
+/* outbound streams: out[LEG_AUDIO] and out[LEG_VIDEO] are the primary m-lines, out[2 + j] the
+ * further m-line neg.extra[j] (one more party each) */
+#define LEG_MAX_OUT (LEG_NKINDS * (1 + NEG_MAX_EXTRA))
+
+/* what the controlling thread negotiated for a new leg, or a renegotiated one */
 struct leg_params {
 	char lufrag[ICE_UFRAG_MAX + 1], lpwd[ICE_PWD_MAX + 1];
 	struct neg_result neg;
-	uint32_t out_ssrc[LEG_NKINDS], out_rtx_ssrc;
+	uint32_t out_ssrc[LEG_NKINDS], out_rtx_ssrc;   /* primary (also RTCP sender SSRCs) */
 	char cname[32];
 };
 
@@ -46,9 +51,14 @@ struct stream_in {
 	uint32_t bitrate_bps;
 };
 
-/* an RTP stream we send the browser (what another leg sent us, rewritten) */
+/* an RTP stream we send the browser (what another leg sent us, rewritten, or the call's mix) */
 struct stream_out {
+	uint8_t kind;                /* enum leg_kind */
 	uint32_t ssrc;               /* ours, announced in the answer */
+	uint32_t rtx_ssrc;           /* ours for RFC 4588 retransmissions, 0 = none */
+	struct leg *route;           /* the party it carries (media.c assigns), NULL = none */
+	bool mixed;                  /* carries the call's mix (cmix.c), not forwarded audio */
+	bool restart;                /* the next packet starts anew: marker bit (audio) */
 	uint32_t src_ssrc;           /* the inbound SSRC currently mapped onto it */
 	uint32_t src_epoch;          /* and its epoch */
 	bool mapped;
@@ -79,13 +89,34 @@ struct leg {
 	struct loop_timer dtls_timer;
 	uint64_t created_us, next_rtcp_us, last_pli_sent_us[LEG_NKINDS];
 	struct stream_in in[LEG_NKINDS];
-	struct stream_out out[LEG_NKINDS];
+	struct stream_out out[LEG_MAX_OUT];
+	unsigned nout;               /* LEG_NKINDS + p.neg.nextra */
+	int mix_idx;                 /* source/output index in the call's mix, -1 = not mixed */
 	struct media_leg_stats st;
+	struct twcc *twcc;           /* transport-cc feedback we owe the browser; NULL if not
+				      * negotiated */
+	struct bwe bwe;              /* what this leg's downlink takes (it as a receiver) */
+	struct bwe_remb remb;        /* pacing of the REMBs we send it (it as a sender) */
 };
 
 int leg_create(struct leg **lp, struct worker *w, struct mcall *call, uint32_t id,
 	       const struct leg_params *p);
 void leg_destroy(struct leg *l);
+/* renegotiated (same ICE, DTLS and SRTP): the new stream table replaces the old at once;
+ * outbound streams whose SSRC is kept keep their state. 0 or ENOMEM (the old table stays). */
+int leg_update(struct leg *l, const struct leg_params *p);
+/* the m-line of outbound stream i (i < l->nout) */
+const struct neg_stream *leg_out_neg(const struct leg *l, unsigned i);
+/* whether our direction on it sends */
+bool leg_neg_sends(const struct neg_stream *ns);
+/* the parties each outbound stream carries (ids, 0 = none; media.c's table) */
+void leg_set_routes(struct leg *l, const uint32_t src_ids[LEG_MAX_OUT]);
+/* the party on outbound stream i left: clear it; a further stream says BYE (its SSRC is done) */
+void leg_out_stop(struct leg *l, unsigned i);
+
+/* the stream table (leg_streams.c): jitter buffers and outbound streams from l->p */
+int leg_streams_alloc(struct leg *l);
+void leg_streams_free(struct leg *l);
 
 /* packet handlers, called by the worker for datagrams from this leg's checked address */
 void leg_recv_stun(struct leg *l, const uint8_t *buf, size_t len, const struct sockaddr *from);
@@ -106,16 +137,25 @@ void leg_send_rtcp(struct leg *l, const uint8_t *buf, size_t len);
  * the original seq and SSRC, and the payload after the OSN) to every other leg of its call */
 void forward_rtp(struct leg *src, enum leg_kind kind, const struct rtp_hdr *h,
 		 const uint8_t *payload, size_t plen);
-/* ask the sender of what l receives on kind for a keyframe (throttled) */
-void forward_request_keyframe(struct leg *l, enum leg_kind kind);
+/* ask the party l receives on outbound stream i for a keyframe (throttled) */
+void forward_request_keyframe(struct leg *l, unsigned i);
+/* the same for every video stream l receives */
+void forward_request_keyframes(struct leg *l);
 /* ask l itself for a keyframe of what it sends on kind (throttled) */
 void leg_send_pli(struct leg *l, enum leg_kind kind);
-/* answer a receiver's NACK for our outbound stream from its retransmission ring */
-void forward_retransmit(struct leg *l, enum leg_kind kind, uint16_t seq);
+/* answer a receiver's NACK for our outbound stream i from its retransmission ring */
+void forward_retransmit(struct leg *l, unsigned i, uint16_t seq);
+/* queue one RTP packet of ours on outbound stream i (the mix): header written here */
+void forward_own(struct leg *l, unsigned i, bool marker, uint16_t seq, uint32_t ts,
+		 const uint8_t *payload, size_t plen);
 /* rtcp (leg_rtcp.c) */
 void leg_rtcp_handle(struct leg *l, const uint8_t *buf, size_t len);
 void leg_rtcp_report(struct leg *l, uint64_t now_us);
 /* NACKs for what l's own uplink lost (the relay asks the browser directly) */
 void leg_rtcp_nack_due(struct leg *l, uint64_t now_us);
+/* transport-cc feedback for what is pending */
+void leg_twcc_send(struct leg *l, uint64_t now_us);
+/* a REMB to l, limited by what the legs receiving from it take (paced) */
+void leg_remb_send(struct leg *l, uint64_t now_us);
 
 #endif

@@ -4,6 +4,7 @@
 #define LOG_MODULE "rtcp"
 #include "base/clock.h"
 #include "base/log.h"
+#include "media/cmix.h"
 #include "media/mcall.h"
 #include "media/jb.h"
 #include "media/leg.h"
@@ -11,6 +12,7 @@
 #include "media/rtx_ring.h"
 #include "media/rtcp.h"
 #include "media/srtp_session.h"
+#include "media/twcc.h"
 #include "media/worker.h"
 
 #include <string.h>
@@ -18,11 +20,12 @@
 #define LEG_RTCP_INTERVAL_US 1000000u
 #define LEG_NACK_MAX 64
 
-static int leg_out_kind(const struct leg *l, uint32_t ssrc)
+/* the outbound stream with this SSRC, or -1 */
+static int leg_out_index(const struct leg *l, uint32_t ssrc)
 {
-	for (int k = 0; k < LEG_NKINDS; k++)
-		if (l->out[k].ssrc == ssrc)
-			return k;
+	for (unsigned i = 0; i < l->nout; i++)
+		if (l->out[i].ssrc == ssrc)
+			return (int)i;
 	return -1;
 }
 
@@ -43,12 +46,12 @@ static uint32_t leg_ntp_mid(uint64_t now_us)
 /* the RTT to this browser paces NACKs to it and how long sent packets are kept for it */
 static void leg_rtt_update(struct leg *l, uint32_t rtt_us)
 {
-	for (int k = 0; k < LEG_NKINDS; k++) {
+	for (int k = 0; k < LEG_NKINDS; k++)
 		if (l->in[k].jb)
 			jb_set_rtt(l->in[k].jb, rtt_us);
-		if (l->out[k].ring)
-			rtx_ring_set_rtt(l->out[k].ring, rtt_us);
-	}
+	for (unsigned i = 0; i < l->nout; i++)
+		if (l->out[i].ring)
+			rtx_ring_set_rtt(l->out[i].ring, rtt_us);
 }
 
 static void leg_on_sr(struct leg *l, const struct rtcp_pkt *p)
@@ -63,8 +66,16 @@ static void leg_on_sr(struct leg *l, const struct rtcp_pkt *p)
 static void leg_on_report_blocks(struct leg *l, const struct rtcp_pkt *p)
 {
 	struct rtcp_report_block b;
+	int lost = -1;
 	for (size_t i = 0; i < p->nblocks && rtcp_report_block_get(p, i, &b) == 0; i++) {
-		if (leg_out_kind(l, b.ssrc) < 0 || !b.lsr)
+		int o = leg_out_index(l, b.ssrc);
+		if (o < 0)
+			continue;
+		if (o == LEG_AUDIO && l->mix_idx >= 0)
+			cmix_set_loss(l->call->mix, l, b.fraction_lost * 100 / 256);
+		if (b.fraction_lost > lost)
+			lost = b.fraction_lost;
+		if (!b.lsr)
 			continue;
 		uint32_t rtt = leg_ntp_mid(l->w->now_us) - b.lsr - b.dlsr; /* 1/65536 s */
 		if (rtt >= 65536u * 10u)
@@ -72,21 +83,28 @@ static void leg_on_report_blocks(struct leg *l, const struct rtcp_pkt *p)
 		l->st.rtt_us = (uint32_t)((uint64_t)rtt * 1000000u >> 16);
 		leg_rtt_update(l, l->st.rtt_us);
 	}
+	if (lost >= 0)   /* the worst of our streams to it: its downlink */
+		bwe_on_receiver_report(&l->bwe, (uint8_t)lost, l->st.tx_bytes, l->w->now_us);
 }
+
+struct leg_nack_ctx { struct leg *l; unsigned out; };
 
 static void leg_nack_answer(uint16_t seq, void *arg)
 {
-	struct leg *l = arg;
-	forward_retransmit(l, LEG_VIDEO, seq);
+	struct leg_nack_ctx *c = arg;
+	forward_retransmit(c->l, c->out, seq);
 }
 
 /* a receiver lost some of our outbound packets: resend them from the ring. With repair off
  * the NACK is only counted, so the receiver sees what the network did. */
 static void leg_on_nack(struct leg *l, const struct rtcp_pkt *p)
 {
+	int o = leg_out_index(l, p->media_ssrc);
 	l->st.nacks_rx++;
-	if (l->w->media->repair && leg_out_kind(l, p->media_ssrc) == LEG_VIDEO)
-		rtcp_nack_foreach(p, leg_nack_answer, l);
+	if (l->w->media->repair && o >= 0 && l->out[o].kind == LEG_VIDEO) {
+		struct leg_nack_ctx c = {l, (unsigned)o};
+		rtcp_nack_foreach(p, leg_nack_answer, &c);
+	}
 }
 
 /* the relay's own NACKs for what l's uplink lost, and PLI when a loss is given up */
@@ -118,8 +136,9 @@ static void leg_on_keyframe_request(struct leg *l, const struct rtcp_pkt *p)
 	if (p->count == RTCP_FMT_FIR && rtcp_fir_parse(p, &ssrc, &seq))
 		return;
 	l->st.plis_rx++;
-	if (leg_out_kind(l, ssrc) == LEG_VIDEO)
-		forward_request_keyframe(l, LEG_VIDEO);
+	int o = leg_out_index(l, ssrc);
+	if (o >= 0)
+		forward_request_keyframe(l, (unsigned)o);
 }
 
 void leg_rtcp_handle(struct leg *l, const uint8_t *buf, size_t len)
@@ -183,11 +202,11 @@ static size_t leg_report_blocks(struct leg *l, struct rtcp_report_block *rb, uin
 	return n;
 }
 
-static size_t leg_report_sr(struct leg *l, int k, uint8_t *buf, size_t cap,
+static size_t leg_report_sr(struct leg *l, unsigned i, uint8_t *buf, size_t cap,
 			    const struct rtcp_report_block *rb, size_t nrb, uint64_t now_us)
 {
-	struct stream_out *o = &l->out[k];
-	const struct neg_stream *ns = k == LEG_AUDIO ? &l->p.neg.audio : &l->p.neg.video;
+	struct stream_out *o = &l->out[i];
+	const struct neg_stream *ns = leg_out_neg(l, i);
 	uint32_t ts = o->last_ts + (uint32_t)((now_us - o->last_us) * ns->clock / 1000000u);
 	uint64_t ntp = rtcp_ntp_from_unix_us(clock_wall_ms() * 1000u);
 	return rtcp_build_sr(buf, cap, o->ssrc, ntp, ts, o->packets, o->octets, rb, nrb);
@@ -208,14 +227,14 @@ static void leg_update_bitrates(struct leg *l, uint64_t now_us)
 void leg_rtcp_report(struct leg *l, uint64_t now_us)
 {
 	leg_update_bitrates(l, now_us);
-	uint8_t buf[512];
+	uint8_t buf[1024];
 	struct rtcp_report_block rb[LEG_NKINDS];
 	size_t nrb = leg_report_blocks(l, rb, now_us), len = 0;
 	bool first = true;
-	for (int k = 0; k < LEG_NKINDS; k++) {
-		if (!l->out[k].packets)
-			continue;
-		len += leg_report_sr(l, k, buf + len, sizeof(buf) - len, first ? rb : NULL,
+	for (unsigned i = 0; i < l->nout; i++) {
+		if (!l->out[i].packets || (!l->out[i].route && !l->out[i].mixed && i >= LEG_NKINDS))
+			continue;   /* a further stream whose party left is done (BYE sent) */
+		len += leg_report_sr(l, i, buf + len, sizeof(buf) - len, first ? rb : NULL,
 				     first ? nrb : 0, now_us);
 		first = false;
 	}
@@ -225,4 +244,60 @@ void leg_rtcp_report(struct leg *l, uint64_t now_us)
 				     l->p.cname);
 	leg_send_rtcp(l, buf, len);
 	l->next_rtcp_us = now_us + LEG_RTCP_INTERVAL_US;
+}
+
+/* --- bandwidth --- */
+
+void leg_twcc_send(struct leg *l, uint64_t now_us)
+{
+	uint8_t buf[1200];
+	size_t n;
+	/* libwebrtc takes transport feedback whose media SSRC is one it sends */
+	uint32_t media = l->in[LEG_VIDEO].ssrc ? l->in[LEG_VIDEO].ssrc : l->in[LEG_AUDIO].ssrc;
+	if (!media)
+		media = l->p.neg.video.remote_ssrc ? l->p.neg.video.remote_ssrc
+						   : l->p.neg.audio.remote_ssrc;
+	while ((n = twcc_feedback_build(l->twcc, buf, sizeof(buf), l->out[LEG_AUDIO].ssrc, media,
+					now_us)) > 0)
+		leg_send_rtcp(l, buf, n);
+}
+
+static bool leg_sends_media(const struct leg *l)
+{
+	return l->connected && (l->in[LEG_AUDIO].ssrc || l->in[LEG_VIDEO].ssrc);
+}
+
+/* the smallest share any other leg of the call can take of what l sends */
+static uint64_t leg_remb_bps(const struct leg *l, uint64_t now_us)
+{
+	uint64_t bps = BWE_MAX_BPS;
+	for (const struct leg *r = l->call->legs; r; r = r->cnext) {
+		if (r == l || !r->connected)
+			continue;
+		unsigned nsenders = 0;
+		for (const struct leg *s = l->call->legs; s; s = s->cnext)
+			nsenders += s != r && leg_sends_media(s);
+		uint64_t share = bwe_share_bps(&r->bwe, nsenders, now_us);
+		if (share < bps)
+			bps = share;
+	}
+	return bps;
+}
+
+void leg_remb_send(struct leg *l, uint64_t now_us)
+{
+	if (!leg_sends_media(l))
+		return;
+	uint64_t bps = leg_remb_bps(l, now_us);
+	if (!bwe_remb_due(&l->remb, bps, now_us))
+		return;
+	uint32_t ssrcs[LEG_NKINDS];
+	size_t n = 0;
+	for (int k = 0; k < LEG_NKINDS; k++)
+		if (l->in[k].ssrc)
+			ssrcs[n++] = l->in[k].ssrc;
+	uint8_t buf[64];
+	size_t len = rtcp_build_remb(buf, sizeof(buf), l->out[LEG_AUDIO].ssrc, bps, ssrcs, n);
+	if (len)
+		leg_send_rtcp(l, buf, len);
 }

@@ -1,10 +1,13 @@
 /* leg_rtp: a leg's RTP receive path (unprotect, classify, count) and its protected send. */
 #define LOG_MODULE "leg"
 #include "base/log.h"
+#include "media/cmix.h"
 #include "media/leg.h"
+#include "media/mcall.h"
 #include "media/jb.h"
 #include "media/rtp.h"
 #include "media/srtp_session.h"
+#include "media/twcc.h"
 #include "media/worker.h"
 
 #include <string.h>
@@ -39,6 +42,24 @@ static void stream_in_source(struct stream_in *in, uint32_t ssrc)
 	in->epoch++;
 }
 
+/* the transport-wide seq of every packet that carries one, whatever becomes of it below
+ * (RTX and padding-only probes included; forwarding drops header extensions). BUNDLE: the
+ * id is the same on every m-line. */
+static void leg_twcc_record(struct leg *l, const struct rtp_hdr *h, const uint8_t *buf)
+{
+	const struct neg_result *n = &l->p.neg;
+	uint8_t id = n->video.ext_twcc ? n->video.ext_twcc : n->audio.ext_twcc;
+	const uint8_t *ext;
+	size_t elen;
+	uint16_t tseq;
+	if (!l->twcc || !id || rtp_ext_find(h, buf, id, &ext, &elen) ||
+	    twcc_ext_seq(ext, elen, &tseq))
+		return;
+	twcc_on_packet(l->twcc, tseq, l->w->now_us);
+	if (l->connected && twcc_feedback_due(l->twcc, l->w->now_us))
+		leg_twcc_send(l, l->w->now_us);
+}
+
 void leg_recv_rtp(struct leg *l, uint8_t *buf, size_t len)
 {
 	if (!l->srtp)
@@ -51,7 +72,13 @@ void leg_recv_rtp(struct leg *l, uint8_t *buf, size_t len)
 	struct rtp_hdr h;
 	bool is_rtx;
 	int kind;
-	if (rtp_parse(&h, buf, len) || (kind = leg_kind_of(l, h.pt, &is_rtx)) < 0 ||
+	if (rtp_parse(&h, buf, len)) {
+		l->st.rx_dropped++;
+		log_limited(LOG_DEBUG, "leg %u: malformed RTP packet", l->id);
+		return;
+	}
+	leg_twcc_record(l, &h, buf);
+	if ((kind = leg_kind_of(l, h.pt, &is_rtx)) < 0 ||
 	    !leg_receives(kind == LEG_AUDIO ? &l->p.neg.audio : &l->p.neg.video)) {
 		l->st.rx_dropped++;
 		log_limited(LOG_DEBUG, "leg %u: RTP packet with unexpected payload type", l->id);
@@ -83,6 +110,8 @@ void leg_recv_rtp(struct leg *l, uint8_t *buf, size_t len)
 		return;                     /* duplicate, or a jump not trusted yet */
 	if (v == JB_FORWARD_RESTART)
 		in->epoch++;
+	if (kind == LEG_AUDIO && l->mix_idx >= 0)
+		cmix_put(l->call->mix, l, &jp, in->epoch);
 	forward_rtp(l, (enum leg_kind)kind, &h, payload, plen);
 }
 

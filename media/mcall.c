@@ -1,4 +1,5 @@
 #include "media/mcall.h"
+#include "media/cmix.h"
 #include "media/leg.h"
 #include "media/worker.h"
 
@@ -20,6 +21,7 @@ int mcall_create(struct mcall **cp, struct worker *w, uint32_t id)
 
 void mcall_destroy(struct mcall *c)
 {
+	cmix_destroy(c->mix);
 	while (c->legs)
 		leg_destroy(c->legs);      /* unlinks itself from c->legs */
 	for (struct mcall **pp = &c->w->calls; *pp; pp = &(*pp)->next) {
@@ -47,11 +49,18 @@ void mcall_leg_remove(struct mcall *c, struct leg *l)
 			break;
 		}
 	}
-	/* nothing may keep pointing at a leg that is gone */
-	for (struct leg *o = c->legs; o; o = o->cnext)
-		for (int k = 0; k < LEG_NKINDS; k++)
-			if (o->out[k].src_leg == l)
-				o->out[k].src_leg = NULL;
+	/* the mix needs all three: the call returns to forwarding */
+	if (l->mix_idx >= 0)
+		cmix_destroy(c->mix);
+	/* nothing may keep pointing at a leg that is gone; what carried it stops */
+	for (struct leg *o = c->legs; o; o = o->cnext) {
+		for (unsigned i = 0; i < o->nout; i++) {
+			if (o->out[i].route == l)
+				leg_out_stop(o, i);
+			if (o->out[i].src_leg == l)
+				o->out[i].src_leg = NULL;
+		}
+	}
 }
 
 struct leg *mcall_leg_find(struct mcall *c, uint32_t leg_id)

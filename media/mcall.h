@@ -1,11 +1,14 @@
-/* mcall: the media side of a call: a set of legs on one worker that exchange media (everyone hears and sees everyone,
- * forwarded, not mixed). Owns its legs: mcall_destroy() destroys them. */
+/* mcall: the media side of a call: a set of legs on one worker that exchange media (each leg
+ * receives the others on the outbound streams media.c's routes assign; forwarded, not mixed),
+ * and in simultaneous interpretation the call's mix (cmix.h). Owns its legs and its mix:
+ * mcall_destroy() destroys them. */
 #ifndef MEDIA_MCALL_H
 #define MEDIA_MCALL_H
 #include <stdint.h>
 
 struct worker;
 struct leg;
+struct cmix;
 
 struct mcall {
 	struct mcall *next;           /* worker's list */
@@ -13,6 +16,7 @@ struct mcall {
 	uint32_t id;
 	struct leg *legs;
 	unsigned nlegs;
+	struct cmix *mix;             /* simultaneous mode, else NULL */
 };
 
 int mcall_create(struct mcall **cp, struct worker *w, uint32_t id);

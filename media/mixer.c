@@ -384,6 +384,11 @@ int mixer_put_fec(struct mixer *mx, unsigned src, const uint8_t *next, size_t ne
 	return mixer_conceal(s, next, next_len);
 }
 
+size_t mixer_src_buffered(const struct mixer *mx, unsigned src)
+{
+	return mx && src < mx->cfg.nsrc ? mx->src[src].nfifo : 0;
+}
+
 /* move this tick's frame out of the FIFO and update the source's voice activity */
 static void mixer_src_take(struct mixer_src *s)
 {

@@ -108,6 +108,9 @@ int mixer_put(struct mixer *mx, unsigned src, const uint8_t *payload, size_t len
 int mixer_put_missing(struct mixer *mx, unsigned src);
 int mixer_put_fec(struct mixer *mx, unsigned src, const uint8_t *next, size_t next_len);
 
+/* decoded samples source src holds for the next ticks (a feeder keeps it at one frame or more) */
+size_t mixer_src_buffered(const struct mixer *mx, unsigned src);
+
 /* Mix and encode one 20 ms tick. out[i], lens[i] for i < nout: output i's Opus payload, valid
  * until the next mixer_tick(); outputs of one group share a pointer. Returns 0, or EIO if an
  * encode failed (that output's len is 0; others are still produced). */

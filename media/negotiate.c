@@ -21,7 +21,12 @@ struct neg_pick {
 	int codec;   /* index into the m-line's codecs, -1: rejected */
 	int rtx;     /* index of the rtx codec for it, -1: none */
 	int rule;    /* index into neg_rules */
+	bool extra;  /* a further m-line of its kind (receive-only for the browser) */
+	int fresh;   /* extra: index into local->fresh, -1: kept from local->known */
+	uint32_t ssrc, rtx_ssrc;
 };
+
+#define NEG_NO_PICK ((struct neg_pick){ .codec = -1, .rtx = -1, .rule = -1, .fresh = -1 })
 
 static bool neg_h264_ok(const struct sdp_codec *c)
 {
@@ -131,12 +136,16 @@ static bool neg_usable(const struct sdp_session *o, const struct sdp_media *m)
 	return proto && m->port && m->mid[0] && (!o->nbundle || neg_in_bundle(o, m->mid));
 }
 
-static struct neg_pick neg_choose(const struct sdp_media *m)
+/* the first codec by our preference (only_rule >= 0: that rule only) and its rtx */
+static struct neg_pick neg_choose(const struct sdp_media *m, int only_rule)
 {
-	struct neg_pick pk = { -1, -1, -1 };
+	struct neg_pick pk = NEG_NO_PICK;
 
 	for (size_t r = 0; r < NEG_COUNT(neg_rules) && pk.codec < 0; r++) {
 		const struct neg_rule *rule = &neg_rules[r];
+
+		if (only_rule >= 0 && (int)r != only_rule)
+			continue;
 
 		for (size_t i = 0; rule->kind == m->kind && i < m->ncodecs; i++) {
 			const struct sdp_codec *c = &m->codecs[i];
@@ -159,30 +168,74 @@ static struct neg_pick neg_choose(const struct sdp_media *m)
 	return pk;
 }
 
-/* the first usable audio and video m-lines with a codec we take; all others rejected */
-static int neg_plan(const struct sdp_session *o, struct neg_pick *picks, int *tag,
-		    char *err, size_t errlen)
+/* our SSRCs for a further m-line: kept by mid, else the next fresh ones; false: none left */
+static bool neg_extra_ssrc(const struct neg_local *l, const struct sdp_media *m, size_t *next_fresh,
+			   struct neg_pick *pk)
 {
-	bool have_audio = false, have_video = false;
+	for (size_t k = 0; l->known && k < l->nknown; k++) {
+		if (!strcmp(l->known[k].mid, m->mid)) {
+			pk->ssrc = l->known[k].ssrc;
+			pk->rtx_ssrc = l->known[k].rtx_ssrc;
+			return pk->ssrc != 0;
+		}
+	}
+	if (!l->fresh || *next_fresh >= l->nfresh || !l->fresh[*next_fresh].ssrc)
+		return false;
+	pk->fresh = (int)*next_fresh;
+	pk->ssrc = l->fresh[*next_fresh].ssrc;
+	pk->rtx_ssrc = l->fresh[(*next_fresh)++].rtx_ssrc;
+	return true;
+}
+
+/* a further m-line of a kind whose primary took rule: receive-only for the browser (a
+ * sendonly one would be a second camera), the same codec, room, rtcp-mux and an SSRC */
+static struct neg_pick neg_extra(const struct sdp_media *m, const struct neg_local *l, int rule,
+				 unsigned *count, size_t *next_fresh)
+{
+	struct neg_pick pk = NEG_NO_PICK;
+
+	if (m->dir == SDP_DIR_SENDONLY || *count >= NEG_MAX_EXTRA || !m->rtcp_mux)
+		return pk;
+	pk = neg_choose(m, rule);
+	if (pk.codec < 0 || !neg_extra_ssrc(l, m, next_fresh, &pk))
+		return NEG_NO_PICK;
+	if (pk.rtx >= 0 && !pk.rtx_ssrc)
+		pk.rtx = -1;             /* no rtx SSRC for it: answer without rtx */
+	pk.extra = true;
+	(*count)++;
+	return pk;
+}
+
+/* the first usable audio and video m-lines with a codec we take, then further ones of the
+ * same kinds (see negotiate.h); all others rejected */
+static int neg_plan(const struct sdp_session *o, const struct neg_local *l,
+		    struct neg_pick *picks, int *tag, char *err, size_t errlen)
+{
+	int rule[2] = { -1, -1 };        /* the primary's codec rule per kind, -1: none yet */
+	unsigned count[2] = { 0, 0 };
+	size_t next_fresh = 0;
 
 	*tag = -1;
 	for (size_t i = 0; i < o->nmedia; i++) {
 		const struct sdp_media *m = &o->media[i];
-		bool *have = m->kind == SDP_KIND_AUDIO ? &have_audio :
-			     m->kind == SDP_KIND_VIDEO ? &have_video : NULL;
+		int k = m->kind == SDP_KIND_AUDIO ? 0 : m->kind == SDP_KIND_VIDEO ? 1 : -1;
 
-		picks[i] = (struct neg_pick){ -1, -1, -1 };
-		if (!have || *have || !neg_usable(o, m))
+		picks[i] = NEG_NO_PICK;
+		if (k < 0 || !neg_usable(o, m))
 			continue;
-		picks[i] = neg_choose(m);
+		if (rule[k] >= 0) {
+			picks[i] = neg_extra(m, l, rule[k], &count[k], &next_fresh);
+			continue;
+		}
+		picks[i] = neg_choose(m, -1);
 		if (picks[i].codec < 0)
 			continue;
 		if (!m->rtcp_mux)
 			return neg_fail(err, errlen, EPROTO, "m-line %zu (mid %s) has no a=rtcp-mux",
 					i + 1, m->mid);
-		*have = true;
+		rule[k] = picks[i].rule;
 	}
-	if (!have_audio && !have_video)
+	if (rule[0] < 0 && rule[1] < 0)
 		return neg_fail(err, errlen, EPROTO,
 				"no usable m-line: need audio with Opus or video with VP8/H264 "
 				"(packetization-mode=1) over UDP/TLS/RTP/SAVPF");
@@ -227,13 +280,25 @@ static int neg_transport(const struct sdp_session *o, const struct sdp_media *m,
 	return 0;
 }
 
-static void neg_fill(const struct sdp_media *m, struct neg_pick pk, struct neg_stream *st)
+static void neg_fill(const struct sdp_media *m, struct neg_pick pk, const struct neg_local *l,
+		     struct neg_stream *st)
 {
 	const struct sdp_codec *c = &m->codecs[pk.codec];
+	bool video = m->kind == SDP_KIND_VIDEO;
 
 	st->active = true;
+	st->kind = m->kind;
 	memcpy(st->mid, m->mid, sizeof(st->mid));
-	st->dir = neg_dir_answer[m->dir];
+	if (pk.extra) {
+		st->dir = m->dir == SDP_DIR_INACTIVE ? SDP_DIR_INACTIVE : SDP_DIR_SENDONLY;
+		st->ssrc = pk.ssrc;
+		st->rtx_ssrc = pk.rtx >= 0 ? pk.rtx_ssrc : 0;
+	} else {
+		st->dir = neg_dir_answer[m->dir];
+		st->ssrc = video ? l->video_ssrc : l->audio_ssrc;
+		st->rtx_ssrc = video && pk.rtx >= 0 ? l->video_rtx_ssrc : 0;
+	}
+	st->fresh = pk.fresh;
 	st->pt = c->pt;
 	st->rtx_pt = pk.rtx >= 0 ? m->codecs[pk.rtx].pt : 0;
 	st->clock = c->clock;
@@ -296,13 +361,12 @@ static void neg_put_codec(struct neg_buf *b, const struct sdp_codec *c, unsigned
 		neg_put(b, "a=fmtp:%u %s", c->pt, c->fmtp);
 }
 
-/* a=msid and the ssrcs we send, when our direction sends */
+/* the ssrcs we send, when our direction sends */
 static void neg_put_sender(struct neg_buf *b, const struct neg_local *l,
-			   const struct sdp_media *m, const struct neg_stream *st)
+			   const struct neg_stream *st)
 {
-	bool video = m->kind == SDP_KIND_VIDEO;
-	uint32_t ssrc = video ? l->video_ssrc : l->audio_ssrc;
-	uint32_t rtx = video && st->rtx_pt ? l->video_rtx_ssrc : 0;
+	uint32_t ssrc = st->ssrc;
+	uint32_t rtx = st->rtx_pt ? st->rtx_ssrc : 0;
 
 	if (rtx && ssrc)
 		neg_put(b, "a=ssrc-group:FID %" PRIu32 " %" PRIu32, ssrc, rtx);
@@ -334,8 +398,11 @@ static void neg_put_media(struct neg_buf *b, const struct neg_local *l,
 			if (m->exts[i].id <= NEG_EXT_ID_MAX && !strcmp(m->exts[i].uri, neg_exts[k].uri))
 				neg_put(b, "a=extmap:%u %s", m->exts[i].id, m->exts[i].uri);
 	neg_put(b, "a=%s", neg_dir_name[st->dir]);
-	if (sends)
+	if (sends && !pk.extra)
 		neg_put(b, "a=msid:%s %s-%s", l->stream_id, l->stream_id, m->kind_name);
+	else if (sends)   /* one stream per further m-line: the page tells parties apart by mid */
+		neg_put(b, "a=msid:%s-%s %s-%s-%s", l->stream_id, m->mid, l->stream_id, m->mid,
+			m->kind_name);
 	neg_put(b, "a=rtcp-mux");
 	if (m->rtcp_rsize)
 		neg_put(b, "a=rtcp-rsize");
@@ -343,7 +410,7 @@ static void neg_put_media(struct neg_buf *b, const struct neg_local *l,
 	if (pk.rtx >= 0)
 		neg_put_codec(b, &m->codecs[pk.rtx], 0);
 	if (sends)
-		neg_put_sender(b, l, m, st);
+		neg_put_sender(b, l, st);
 	neg_put(b, "a=candidate:1 1 udp 2130706431 %s %u typ host", l->ip, l->port);
 	neg_put(b, "a=end-of-candidates");
 }
@@ -370,7 +437,8 @@ static void neg_put_session(struct neg_buf *b, const struct sdp_session *o,
 	size_t n = 0;
 
 	neg_put(b, "v=0");
-	neg_put(b, "o=- %" PRIu64 " 2 IN IP4 127.0.0.1", l->session_id);
+	neg_put(b, "o=- %" PRIu64 " %" PRIu32 " IN IP4 127.0.0.1", l->session_id,
+		l->session_version ? l->session_version : 2);
 	neg_put(b, "s=-");
 	neg_put(b, "t=0 0");
 	n = (size_t)snprintf(group, sizeof(group), "a=group:BUNDLE");
@@ -425,19 +493,22 @@ int negotiate_answer(const struct sdp_session *offer, const struct neg_local *lo
 	answer[0] = '\0';
 	memset(res, 0, sizeof(*res));
 	if ((rc = neg_local_check(local, err, errlen)) ||
-	    (rc = neg_plan(offer, picks, &tag, err, errlen)) ||
+	    (rc = neg_plan(offer, local, picks, &tag, err, errlen)) ||
 	    (rc = neg_transport(offer, &offer->media[tag], res, err, errlen)))
 		goto out;
 	neg_put_session(&b, offer, local, picks);
 	for (size_t i = 0; i < offer->nmedia; i++) {
 		const struct sdp_media *m = &offer->media[i];
-		struct neg_stream *st = m->kind == SDP_KIND_AUDIO ? &res->audio : &res->video;
+		struct neg_stream *st = picks[i].extra ? &res->extra[res->nextra] :
+					m->kind == SDP_KIND_AUDIO ? &res->audio : &res->video;
 
 		if (picks[i].codec < 0) {
 			neg_put_rejected(&b, m);
 			continue;
 		}
-		neg_fill(m, picks[i], st);
+		if (picks[i].extra)
+			res->nextra++;   /* at most 2 × NEG_MAX_EXTRA: neg_extra counts per kind */
+		neg_fill(m, picks[i], local, st);
 		neg_put_media(&b, local, m, picks[i], st);
 	}
 	if (b.full)

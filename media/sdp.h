@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SDP_MAX_MEDIA 8
+#define SDP_MAX_MEDIA 16     /* two sendrecv + 2 x 4 receive-only (multi-party) + data, with room */
 #define SDP_MAX_CODECS 64      /* a receive-only Chromium 156 video m-line lists 34 */
 #define SDP_MAX_EXTS 16
 #define SDP_MAX_SSRCS 8

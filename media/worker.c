@@ -4,6 +4,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/mqueue.h"
+#include "media/cmix.h"
 #include "media/mcall.h"
 #include "media/ice.h"
 #include "media/relay.h"
@@ -231,6 +232,53 @@ static void wcmd_leg_stats(struct worker *w, struct worker_cmd *c)
 	worker_sync_done(c->sync, l ? 0 : ENOENT);
 }
 
+static void wcmd_leg_update(struct worker *w, struct worker_cmd *c)
+{
+	struct leg *l = worker_leg_find(w, c->leg_id);
+	if (l && leg_update(l, &c->params))
+		relay_emit(w->media, MEDIA_EV_LEG_FAILED, c->call_id, c->leg_id,
+			   "renegotiation could not be applied (out of memory)");
+}
+
+static void wcmd_leg_routes(struct worker *w, struct worker_cmd *c)
+{
+	struct leg *l = worker_leg_find(w, c->leg_id);
+	if (l)
+		leg_set_routes(l, c->routes);
+}
+
+static void wcmd_call_mode(struct worker *w, struct worker_cmd *c)
+{
+	struct mcall *call = worker_call_find(w, c->call_id);
+	struct leg *legs[CMIX_NSRC] = {0};
+	if (!call)
+		return;
+	bool sim = c->mode == MEDIA_MODE_SIMULTANEOUS;
+	for (unsigned j = 0; sim && j < CMIX_NSRC; j++)
+		if (!(legs[j] = mcall_leg_find(call, c->mix_legs[j])))
+			sim = false;    /* a leg left meanwhile: the controlling thread knows */
+	if (sim && call->mix && cmix_same(call->mix, legs, c->duck_db))
+		return;
+	cmix_destroy(call->mix);
+	struct cmix *x;
+	int err = sim ? cmix_create(&x, call, legs, c->duck_db) : 0;
+	if (err)
+		log_error("call %u: simultaneous mode not started: %s", call->id, strerror(err));
+}
+
+static void wcmd_call_stats(struct worker *w, struct worker_cmd *c)
+{
+	struct mcall *call = worker_call_find(w, c->call_id);
+	if (call) {
+		*c->call_stats_out = (struct media_call_stats){.mode = MEDIA_MODE_CONSECUTIVE,
+							       .duck_db = c->duck_db};
+		if (call->mix)
+			cmix_stats(call->mix, c->call_stats_out);
+		c->call_stats_out->legs = call->nlegs;
+	}
+	worker_sync_done(c->sync, call ? 0 : ENOENT);
+}
+
 typedef void (wcmd_h)(struct worker *w, struct worker_cmd *c);
 static wcmd_h *const worker_cmd_table[] = {
 	[WCMD_CALL_CREATE] = wcmd_call_create,
@@ -238,6 +286,10 @@ static wcmd_h *const worker_cmd_table[] = {
 	[WCMD_LEG_CREATE] = wcmd_leg_create,
 	[WCMD_LEG_DESTROY] = wcmd_leg_destroy,
 	[WCMD_LEG_STATS] = wcmd_leg_stats,
+	[WCMD_LEG_UPDATE] = wcmd_leg_update,
+	[WCMD_LEG_ROUTES] = wcmd_leg_routes,
+	[WCMD_CALL_MODE] = wcmd_call_mode,
+	[WCMD_CALL_STATS] = wcmd_call_stats,
 };
 
 static void worker_on_cmd(void *msg, void *arg)

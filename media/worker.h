@@ -24,15 +24,21 @@ struct media;
 struct mcall;
 
 enum worker_cmd_type { WCMD_CALL_CREATE, WCMD_CALL_DESTROY, WCMD_LEG_CREATE, WCMD_LEG_DESTROY,
-		       WCMD_LEG_STATS };
+		       WCMD_LEG_STATS, WCMD_LEG_UPDATE, WCMD_LEG_ROUTES, WCMD_CALL_MODE,
+		       WCMD_CALL_STATS };
 
 /* a command from the controlling thread (mem object; the worker derefs it) */
 struct worker_cmd {
 	enum worker_cmd_type type;
 	uint32_t call_id, leg_id;
-	struct leg_params params;            /* WCMD_LEG_CREATE */
-	struct worker_sync *sync;            /* WCMD_LEG_STATS: the caller waits on it */
+	struct leg_params params;            /* WCMD_LEG_CREATE, WCMD_LEG_UPDATE */
+	uint32_t routes[LEG_MAX_OUT];        /* WCMD_LEG_ROUTES: party per outbound stream */
+	enum media_mode mode;                /* WCMD_CALL_MODE */
+	uint32_t mix_legs[3];                /* customer, agent, interpreter */
+	float duck_db;
+	struct worker_sync *sync;            /* WCMD_*_STATS: the caller waits on it */
 	struct media_leg_stats *stats_out;
+	struct media_call_stats *call_stats_out;
 };
 
 struct worker_sync {

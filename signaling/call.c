@@ -14,9 +14,6 @@ static const char *const call_state_names[CALL_STATE_COUNT] = {
 	[CALL_QUEUED] = "queued", [CALL_RINGING] = "ringing", [CALL_ACTIVE] = "active",
 	[CALL_ENDED] = "ended",
 };
-static const char *const call_party_names[CALL_PARTIES] = {
-	[CALL_CUSTOMER] = "customer", [CALL_AGENT] = "agent",
-};
 
 /* The moves a call can make; everything else is a bug and refused. */
 static const bool call_moves[CALL_STATE_COUNT][CALL_STATE_COUNT] = {
@@ -53,20 +50,31 @@ static int call_transition(struct call *c, enum call_state to)
 static void call_destroy(void *data)
 {
 	struct call *c = data;
-	free(c->declined);
+	free(c->tries);
 }
 
-int call_create(struct sig *s, struct sess *customer, const char *name, struct call **cp)
+/* A new call of customer, queued (the caller runs route_dispatch()); its contact record is
+ * created first and names it ("c" + contact id, so ids stay unique across restarts). order_ms
+ * is the wall-clock time of the first request: now, or an interrupted call's (restore.c). */
+int call_create(struct sig *s, struct sess *customer, const char *language, const char *topic,
+		uint64_t order_ms, struct call **cp)
 {
 	struct call *c = mem_alloc(sizeof(*c), call_destroy);
 	if (!c)
 		return ENOMEM;
 	c->sig = s;
-	snprintf(c->id, sizeof(c->id), "c%u", ++s->next_call);
-	snprintf(c->name, sizeof(c->name), "%s", name);
+	snprintf(c->name, sizeof(c->name), "%s", customer->name[0] ? customer->name : "Customer");
+	snprintf(c->language, sizeof(c->language), "%s", language);
+	snprintf(c->topic, sizeof(c->topic), "%s", topic);
+	c->customer_id = customer->store_id;
 	c->state = CALL_QUEUED;
-	c->queued_ms = clock_ms();
-	int err = table_add(s->calls, c->id, c);
+	uint64_t now = clock_wall_ms();
+	c->order_ms = order_ms ? order_ms : now;
+	int err = record_contact_create(c, now);
+	if (!err) {
+		snprintf(c->id, sizeof(c->id), "c%lld", (long long)c->contact_id);
+		err = table_add(s->calls, c->id, c);
+	}
 	if (err) {
 		mem_deref(c);
 		return err;
@@ -74,6 +82,7 @@ int call_create(struct sig *s, struct sess *customer, const char *name, struct c
 	c->customer = customer;
 	customer->call = c;
 	queue_add(c);
+	route_reserve(c);
 	*cp = c;
 	return 0;
 }
@@ -94,8 +103,10 @@ void call_send(struct call *c, enum call_party p, json_t *msg)
 {
 	if (p == CALL_CUSTOMER)
 		sess_send(c->customer, msg);
-	else if (c->agent)
+	else if (p == CALL_AGENT && c->agent)
 		agent_send(c->agent, msg);
+	else if (p == CALL_INTERP && c->ip.state == INTERP_JOINED && c->ip.agent)
+		agent_send(c->ip.agent, msg);
 	else
 		json_decref(msg);
 }
@@ -104,9 +115,14 @@ json_t *call_started_json(const struct call *c, enum call_party p, bool resumed)
 {
 	enum call_party other = p == CALL_CUSTOMER ? CALL_AGENT : CALL_CUSTOMER;
 	const char *name = other == CALL_CUSTOMER ? c->name : c->agent->username;
-	return json_pack("{s:s, s:s, s:{s:s, s:s, s:b}, s:b}", "type", "call_started", "call", c->id,
-			 "peer", "role", call_party_names[other], "name", name, "connected",
-			 call_present(c, other), "resumed", resumed);
+	json_t *m = json_pack("{s:s, s:s, s:{s:s, s:s, s:b}, s:b}", "type", "call_started", "call",
+			      c->id, "peer", "role", call_party_name(other), "name", name,
+			      "connected", call_present(c, other), "resumed", resumed);
+	if (m && p == CALL_AGENT) {
+		json_object_set_new(m, "language", json_string(c->language));
+		json_object_set_new(m, "topic", json_string(c->topic));
+	}
+	return m;
 }
 
 void call_ring(struct call *c, struct agent *a, uint64_t now_ms)
@@ -115,9 +131,11 @@ void call_ring(struct call *c, struct agent *a, uint64_t now_ms)
 		return;
 	c->agent = a;
 	a->call = c;
+	a->busy_since_ms = now_ms;
 	c->ring_deadline_ms = now_ms + c->sig->cfg.ring_timeout_ms;
 	log_info("call %s: ringing agent %s", c->id, a->username);
-	agent_send(a, json_pack("{s:s, s:s, s:s}", "type", "ring", "call", c->id, "name", c->name));
+	record_offer(c);
+	agent_send(a, call_ring_json(c));
 	sess_send(c->customer, json_pack("{s:s, s:s}", "type", "ringing", "call", c->id));
 }
 
@@ -126,8 +144,11 @@ void call_ring(struct call *c, struct agent *a, uint64_t now_ms)
 void call_unring(struct call *c, const char *reason)
 {
 	struct agent *a = c->agent;
+	bool declined = strcmp(reason, "declined") == 0;
 	if (call_transition(c, CALL_QUEUED))
 		return;
+	record_offer_result(c, declined ? STORE_OFFER_DECLINED : STORE_OFFER_TIMEOUT);
+	route_lapsed(c, a, declined);
 	c->agent = NULL;
 	a->call = NULL;
 	log_info("call %s: ring at %s stopped (%s)", c->id, a->username, reason);
@@ -146,8 +167,13 @@ int call_start(struct call *c, char *err, size_t errlen)
 	c->has_media = true;
 	if ((e = call_transition(c, CALL_ACTIVE)))
 		return e;
-	log_info("call %s: agent %s answered (media call %u)", c->id, c->agent->username,
-		 c->media_id);
+	struct agent *a = c->agent;
+	c->answered_ms = clock_ms();
+	a->lapses = 0;
+	agent_set_status(a, AGENT_BUSY, NULL);
+	record_offer_result(c, STORE_OFFER_ACCEPTED);
+	record_answered(c);
+	log_info("call %s: agent %s answered (media call %u)", c->id, a->username, c->media_id);
 	sess_send(c->customer, call_started_json(c, CALL_CUSTOMER, false));
 	return 0;
 }
@@ -175,28 +201,60 @@ static void call_release_media(struct call *c)
 		c->side[p].has_leg = false;
 }
 
-/* End c in whatever state it is: tell both sides, free the media, unlink and drop it. */
+/* The contact's outcome by why the call ended and whether it was answered. */
+static const struct {
+	const char *reason, *answered, *waiting;
+} call_outcomes[] = {
+	{"hangup", "completed", "abandoned"},
+	{"disconnected", "disconnected", "abandoned"},
+	{"media_error", "failed", "failed"},
+	{"shutdown", "interrupted", "interrupted"},
+};
+
+static const char *call_outcome(const char *reason, bool answered)
+{
+	for (size_t i = 0; i < sizeof(call_outcomes) / sizeof(call_outcomes[0]); i++) {
+		if (strcmp(call_outcomes[i].reason, reason) == 0)
+			return answered ? call_outcomes[i].answered : call_outcomes[i].waiting;
+	}
+	return "failed";
+}
+
+static void call_end_agent(struct call *c, enum call_state from, const char *reason,
+			   const char *by)
+{
+	struct agent *a = c->agent;
+	if (from == CALL_RINGING) {  /* the customer gave up, or e.g. media_error, shutdown */
+		record_offer_result(c, STORE_OFFER_TIMEOUT);
+		agent_send(a, json_pack("{s:s, s:s, s:s}", "type", "ring_cancelled", "call", c->id,
+					"reason", strcmp(by, "customer") == 0 ? "cancelled" : reason));
+	} else {
+		agent_send(a, json_pack("{s:s, s:s, s:s, s:s}", "type", "call_ended", "call",
+					c->id, "reason", reason, "by", by));
+	}
+	a->call = NULL;
+	if (from == CALL_ACTIVE)
+		wrapup_begin(a, c);  /* status wrap_up until Finish */
+	else
+		a->idle_since_ms = clock_ms();
+}
+
+/* End c in whatever state it is: record it, tell both sides, free the media, unlink, drop. */
 void call_end(struct call *c, const char *reason, const char *by)
 {
 	struct sig *s = c->sig;
 	enum call_state from = c->state;
 	if (from == CALL_ENDED || call_transition(c, CALL_ENDED))
 		return;
+	interp_end(c, reason, by);
 	call_release_media(c);
+	record_ended(c, call_outcome(reason, from == CALL_ACTIVE));
 	log_info("call %s: ended (%s by %s)", c->id, reason, by);
-	sess_send(c->customer, json_pack("{s:s, s:s, s:s, s:s}", "type", "call_ended", "call",
-					 c->id, "reason", reason, "by", by));
-	struct agent *a = c->agent;
-	if (a && from == CALL_RINGING)  /* the customer gave up, or e.g. media_error, shutdown */
-		agent_send(a, json_pack("{s:s, s:s, s:s}", "type", "ring_cancelled", "call", c->id,
-					"reason", strcmp(by, "customer") == 0 ? "cancelled" : reason));
-	else if (a)
-		agent_send(a, json_pack("{s:s, s:s, s:s, s:s}", "type", "call_ended", "call", c->id,
-					"reason", reason, "by", by));
-	if (a) {
-		a->call = NULL;
-		a->idle_since_ms = clock_ms();
-	}
+	sess_send(c->customer, json_pack("{s:s, s:s, s:s, s:s, s:b}", "type", "call_ended", "call",
+					 c->id, "reason", reason, "by", by, "survey",
+					 from == CALL_ACTIVE));
+	if (c->agent)
+		call_end_agent(c, from, reason, by);
 	if (c->customer)
 		c->customer->call = NULL;
 	c->customer = NULL;
@@ -234,7 +292,7 @@ void call_party_back(struct call *c, enum call_party p)
 	c->side[p].gone_deadline_ms = 0;
 	switch (c->state) {
 	case CALL_QUEUED:
-		queue_tell(c, queue_position(c));
+		queue_tell(c, true);
 		break;
 	case CALL_RINGING:
 		call_send(c, p, json_pack("{s:s, s:s}", "type", "ringing", "call", c->id));
@@ -242,13 +300,16 @@ void call_party_back(struct call *c, enum call_party p)
 	case CALL_ACTIVE:
 		call_send(c, p, call_started_json(c, p, true));
 		call_peer_state(c, p, "connected");
+		if (p == CALL_AGENT)
+			chat_send_history(NULL, c->agent, c->id, c->customer_id);
 		break;
 	default:
 		break;
 	}
 }
 
-enum call_due { CALL_DUE_NO_ANSWER, CALL_DUE_CUSTOMER_GONE, CALL_DUE_AGENT_GONE };
+enum call_due { CALL_DUE_NO_ANSWER, CALL_DUE_CUSTOMER_GONE, CALL_DUE_AGENT_GONE,
+		CALL_DUE_RESERVATION };
 
 static void call_run_due(struct call *c, enum call_due due)
 {
@@ -256,6 +317,12 @@ static void call_run_due(struct call *c, enum call_due due)
 		struct agent *a = c->agent;
 		call_unring(c, "no_answer");
 		agent_no_answer(a);
+		route_dispatch(c->sig);  /* rings the next agent, or tells the customer its place */
+		return;
+	}
+	if (due == CALL_DUE_RESERVATION) {
+		log_info("call %s: no longer held for agent %s", c->id, c->reserved->username);
+		c->reserved = NULL;
 		route_dispatch(c->sig);
 		return;
 	}
@@ -266,6 +333,10 @@ static bool call_due(const struct call *c, uint64_t now_ms, enum call_due *due)
 {
 	if (c->state == CALL_RINGING && c->ring_deadline_ms && c->ring_deadline_ms <= now_ms) {
 		*due = CALL_DUE_NO_ANSWER;
+		return true;
+	}
+	if (c->state == CALL_QUEUED && c->reserved && c->reserve_until_ms <= now_ms) {
+		*due = CALL_DUE_RESERVATION;
 		return true;
 	}
 	for (int p = 0; p < CALL_PARTIES; p++) {
@@ -321,7 +392,7 @@ void call_media_event(struct sig *s, const struct media_event *ev)
 				      "state", up ? "connected" : "failed");
 		if (m && !up)
 			json_object_set_new(m, "reason", json_string(ev->text));
-		log_info("call %s: %s leg %u %s%s%s", c->id, call_party_names[p], ev->leg_id,
+		log_info("call %s: %s leg %u %s%s%s", c->id, call_party_name((enum call_party)p), ev->leg_id,
 			 up ? "connected" : "failed", up ? "" : ": ", up ? "" : ev->text);
 		call_send(c, (enum call_party)p, m);
 		return;

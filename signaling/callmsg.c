@@ -19,6 +19,11 @@ static struct call *callmsg_call(struct sig_conn *c, const struct proto_msg *msg
 		*p = CALL_CUSTOMER;
 		return call;
 	}
+	if (call && se->kind == SESS_AGENT && se->agent && call->ip.state == INTERP_JOINED &&
+	    call->ip.agent == se->agent) {
+		*p = CALL_INTERP;
+		return call;
+	}
 	if (call && se->kind == SESS_AGENT && se->agent && call->agent == se->agent) {
 		*p = CALL_AGENT;
 		return call;
@@ -37,25 +42,49 @@ static bool callmsg_in_state(struct sig_conn *c, const struct proto_msg *msg,
 	return false;
 }
 
+/* A language or topic the page chose: one offered, or the first when it chose none. */
+static const char *callmsg_pick(struct sig_conn *c, const struct proto_msg *msg,
+				const struct catalog *cat, const char *field)
+{
+	const char *v = proto_str(msg, field);
+	if (!v)
+		return cat->v[0].code;
+	if (catalog_find(cat, v))
+		return v;
+	sig_error(c, msg, PROTO_E_BAD_FIELD, "\"%s\" is not a %s offered here", v, field);
+	return NULL;
+}
+
 void callmsg_request(struct sig_conn *c, const struct proto_msg *msg)
 {
+	struct sig *s = c->sig;
 	struct sess *se = c->sess;
 	if (se->call) {
 		sig_error(c, msg, PROTO_E_ALREADY_IN_CALL, "call %s is %s", se->call->id,
 			  call_state_name(se->call->state));
 		return;
 	}
+	const char *lang = callmsg_pick(c, msg, &s->languages, "language");
+	const char *topic = lang ? callmsg_pick(c, msg, &s->topics, "topic") : NULL;
+	if (!topic)
+		return;
+	sess_set_name(se, proto_str(msg, "name"));
 	struct call *call;
-	if (call_create(c->sig, se, proto_str(msg, "name"), &call)) {
-		sig_error(c, msg, PROTO_E_INTERNAL, "could not create the call");
+	if (call_create(s, se, lang, topic, 0, &call)) {
+		sig_error(c, msg, PROTO_E_NOT_STORED, "the request could not be recorded; try again");
 		return;
 	}
-	log_info("%s: call %s requested by session %s", c->peer, call->id, se->id);
-	route_dispatch(c->sig);  /* rings an agent (ringing) or tells the place (queued) */
+	log_info("%s: call %s (%s, %s) requested by session %s", c->peer, call->id, lang, topic,
+		 se->id);
+	route_dispatch(s);  /* rings an agent (ringing) or tells the place (queued) */
 }
 
 void callmsg_accept(struct sig_conn *c, const struct proto_msg *msg)
 {
+	if (c->role == PROTO_ROLE_INTERP) {
+		interp_accept(c, msg);
+		return;
+	}
 	enum call_party p;
 	struct call *call = callmsg_call(c, msg, &p);
 	if (!call || !callmsg_in_state(c, msg, call, CALL_RINGING))
@@ -68,21 +97,46 @@ void callmsg_accept(struct sig_conn *c, const struct proto_msg *msg)
 		return;
 	}
 	sig_reply(c, msg, call_started_json(call, CALL_AGENT, false));
+	agent_tell_status(call->agent, NULL, NULL);
 }
 
 void callmsg_decline(struct sig_conn *c, const struct proto_msg *msg)
 {
+	if (c->role == PROTO_ROLE_INTERP) {
+		interp_decline(c, msg);
+		return;
+	}
 	enum call_party p;
 	struct call *call = callmsg_call(c, msg, &p);
 	if (!call || !callmsg_in_state(c, msg, call, CALL_RINGING))
 		return;
-	struct agent **d = realloc(call->declined, (call->ndeclined + 1) * sizeof(*d));
-	if (d) {  /* without memory the agent may be rung again: no worse than that */
-		call->declined = d;
-		d[call->ndeclined++] = call->agent;
-	}
-	call_unring(call, "declined");
+	call->agent->lapses = 0;
+	call_unring(call, "declined");  /* never offered to this agent again */
 	route_dispatch(c->sig);
+}
+
+/* A new offer of a party that has a leg: the same page renegotiating (transceivers added or
+ * stopped for the parties on the call) keeps its leg; a new page (a reload: new ICE
+ * credentials and fingerprint, which the relay refuses as an update) replaces it. */
+static int callmsg_negotiate(struct call *call, enum call_party p, const char *sdp,
+			     char **answer, char *err, size_t errlen)
+{
+	struct media *m = call->sig->media;
+	struct call_side *sd = &call->side[p];
+	if (sd->has_leg) {
+		int e = media_leg_update(m, sd->leg_id, sdp, answer, err, errlen);
+		if (e != EPROTO)
+			return e;
+		*err = '\0';
+		call_drop_leg(call, p);
+	}
+	uint32_t leg;
+	int e = media_leg_create(m, call->media_id, sdp, answer, &leg, err, errlen);
+	if (!e) {
+		sd->leg_id = leg;
+		sd->has_leg = true;
+	}
+	return e;
 }
 
 void callmsg_offer(struct sig_conn *c, const struct proto_msg *msg)
@@ -91,22 +145,20 @@ void callmsg_offer(struct sig_conn *c, const struct proto_msg *msg)
 	struct call *call = callmsg_call(c, msg, &p);
 	if (!call || !callmsg_in_state(c, msg, call, CALL_ACTIVE))
 		return;
-	call_drop_leg(call, p);  /* a new offer (e.g. after a reload) replaces the leg */
 	char *answer = NULL, err[160] = "";
-	uint32_t leg;
-	int e = media_leg_create(c->sig->media, call->media_id, proto_str(msg, "sdp"), &answer,
-				 &leg, err, sizeof(err));
+	int e = callmsg_negotiate(call, p, proto_str(msg, "sdp"), &answer, err, sizeof(err));
 	if (e) {
-		log_warn("call %s: %s offer refused: %s", call->id, p == CALL_CUSTOMER ? "customer" : "agent",
+		log_warn("call %s: %s offer refused: %s", call->id, call_party_name(p),
 			 *err ? err : strerror(e));
 		sig_error(c, msg, PROTO_E_MEDIA_ERROR, "%s", *err ? err : strerror(e));
 		return;
 	}
-	call->side[p].leg_id = leg;
-	call->side[p].has_leg = true;
-	sig_reply(c, msg, json_pack("{s:s, s:s, s:s}", "type", "answer", "call", call->id, "sdp",
-				    answer));
+	interp_apply_mode(call);
+	sig_reply(c, msg, json_pack("{s:s, s:s, s:s, s:o}", "type", "answer", "call", call->id,
+				    "sdp", answer, "streams", participants_streams(call, p)));
 	mem_deref(answer);
+	if (call->ip.state == INTERP_JOINED)
+		participants_tell_others(call, p);  /* their streams may carry this leg now */
 }
 
 void callmsg_hangup(struct sig_conn *c, const struct proto_msg *msg)
@@ -115,6 +167,10 @@ void callmsg_hangup(struct sig_conn *c, const struct proto_msg *msg)
 	struct call *call = callmsg_call(c, msg, &p);
 	if (!call)
 		return;
+	if (p == CALL_INTERP) {
+		interp_leave(call, "left", "interpreter");
+		return;
+	}
 	if (p == CALL_AGENT && call->state == CALL_RINGING) {
 		sig_error(c, msg, PROTO_E_BAD_STATE, "call %s is ringing: decline it", call->id);
 		return;

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,10 +10,15 @@
 #define OPT false
 #define R_CUST PROTO_ROLE_CUSTOMER
 #define R_AGENT PROTO_ROLE_AGENT
+#define R_INTERP PROTO_ROLE_INTERP
 #define CALL_FIELD {"call", PROTO_J_STRING, REQ, 1, PROTO_CALL_ID_MAX, true, NULL}
 
-static const char *const proto_hello_roles[] = {"customer", "agent", NULL};
+static const char *const proto_hello_roles[] = {"customer", "agent", "interpreter", NULL};
 static const char *const proto_statuses[] = {"available", "away", NULL};
+static const char *const proto_modes[] = {"consecutive", "simultaneous", NULL};
+/* what an agent may choose as a wrap-up outcome (the system's own: docs/records.md) */
+static const char *const proto_outcomes[] = {"resolved", "follow_up", "not_resolved", "escalated",
+					     "other", NULL};
 
 /* The whole client vocabulary. Order follows enum proto_msg_id (checked in proto_spec_get). */
 static const struct proto_spec proto_specs[PROTO_MSG_COUNT] = {
@@ -23,16 +29,40 @@ static const struct proto_spec proto_specs[PROTO_MSG_COUNT] = {
 	{PROTO_LOGIN, "login", PROTO_ROLE_AGENT_ANON, {
 		{"username", PROTO_J_STRING, REQ, 1, PROTO_CRED_MAX, true, NULL},
 		{"password", PROTO_J_STRING, REQ, 0, PROTO_CRED_MAX, false, NULL}}},
-	{PROTO_SET_STATUS, "set_status", R_AGENT, {
+	{PROTO_SET_STATUS, "set_status", R_AGENT | R_INTERP, {
 		{"status", PROTO_J_STRING, REQ, 0, 0, false, proto_statuses}}},
 	{PROTO_CALL_REQUEST, "call_request", R_CUST, {
-		{"name", PROTO_J_STRING, REQ, 1, PROTO_NAME_MAX, true, NULL}}},
-	{PROTO_ACCEPT, "accept", R_AGENT, {CALL_FIELD}},
-	{PROTO_DECLINE, "decline", R_AGENT, {CALL_FIELD}},
-	{PROTO_OFFER, "offer", R_CUST | R_AGENT, {
+		{"name", PROTO_J_STRING, REQ, 1, PROTO_NAME_MAX, true, NULL},
+		{"language", PROTO_J_STRING, OPT, 1, PROTO_CODE_MAX, true, NULL},
+		{"topic", PROTO_J_STRING, OPT, 1, PROTO_CODE_MAX, true, NULL}}},
+	{PROTO_ACCEPT, "accept", R_AGENT | R_INTERP, {CALL_FIELD}},
+	{PROTO_DECLINE, "decline", R_AGENT | R_INTERP, {CALL_FIELD}},
+	{PROTO_OFFER, "offer", R_CUST | R_AGENT | R_INTERP, {
 		CALL_FIELD,
 		{"sdp", PROTO_J_STRING, REQ, 1, 0, false, NULL}}},
-	{PROTO_HANGUP, "hangup", R_CUST | R_AGENT, {CALL_FIELD}},
+	{PROTO_HANGUP, "hangup", R_CUST | R_AGENT | R_INTERP, {CALL_FIELD}},
+	{PROTO_CHAT, "chat", R_CUST | R_AGENT, {
+		{"text", PROTO_J_STRING, REQ, 1, PROTO_CHAT_MAX, false, NULL},
+		{"call", PROTO_J_STRING, OPT, 1, PROTO_CALL_ID_MAX, true, NULL},
+		{"name", PROTO_J_STRING, OPT, 1, PROTO_NAME_MAX, true, NULL}}},
+	{PROTO_CHAT_HISTORY, "chat_history", R_CUST | R_AGENT, {
+		{"call", PROTO_J_STRING, OPT, 1, PROTO_CALL_ID_MAX, true, NULL},
+		{"before", PROTO_J_INTEGER, OPT, 1, INT32_MAX, false, NULL}}},
+	{PROTO_WRAP_UP, "wrap_up", R_AGENT, {
+		CALL_FIELD,
+		{"outcome", PROTO_J_STRING, REQ, 0, 0, false, proto_outcomes},
+		{"notes", PROTO_J_STRING, OPT, 0, PROTO_NOTES_MAX, false, NULL}}},
+	{PROTO_SURVEY, "survey", R_CUST, {
+		CALL_FIELD,
+		{"rating", PROTO_J_INTEGER, REQ, 1, 5, false, NULL},
+		{"comment", PROTO_J_STRING, OPT, 0, PROTO_COMMENT_MAX, false, NULL}}},
+	{PROTO_INVITE_INTERPRETER, "invite_interpreter", R_AGENT, {
+		CALL_FIELD,
+		{"language", PROTO_J_STRING, REQ, 1, PROTO_CODE_MAX, true, NULL}}},
+	{PROTO_REMOVE_INTERPRETER, "remove_interpreter", R_AGENT, {CALL_FIELD}},
+	{PROTO_SET_MODE, "set_mode", R_AGENT, {
+		CALL_FIELD,
+		{"mode", PROTO_J_STRING, REQ, 0, 0, false, proto_modes}}},
 	{PROTO_PING, "ping", PROTO_ROLE_ANY, {{NULL, 0, 0, 0, 0, false, NULL}}},
 };
 
@@ -51,12 +81,16 @@ static const struct {
 	[PROTO_E_NOT_ALLOWED] = {"not_allowed", "not allowed for this role"},
 	[PROTO_E_UNSUPPORTED_VERSION] = {"unsupported_version", "unsupported protocol version"},
 	[PROTO_E_BAD_CREDENTIALS] = {"bad_credentials", "wrong username or password"},
+	[PROTO_E_BAD_TOKEN] = {"bad_token", "the token is not valid: sign in"},
 	[PROTO_E_ALREADY_IN_CALL] = {"already_in_call", "there is a call already"},
 	[PROTO_E_UNKNOWN_CALL] = {"unknown_call", "no such call"},
 	[PROTO_E_BAD_STATE] = {"bad_state", "not possible in the call's present state"},
 	[PROTO_E_MEDIA_ERROR] = {"media_error", "the media relay refused"},
+	[PROTO_E_NOT_STORED] = {"not_stored", "it could not be stored; nothing was changed"},
+	[PROTO_E_RATE_LIMITED] = {"rate_limited", "too many messages; wait a moment"},
 	[PROTO_E_SESSION_REPLACED] = {"session_replaced", "the session continues on another connection"},
 	[PROTO_E_INTERNAL] = {"internal", "server error"},
+	[PROTO_E_NO_INTERPRETER] = {"no_interpreter", "no interpreter for this language is available"},
 };
 
 static const char *const proto_jtype_names[] = {
@@ -157,6 +191,11 @@ static int proto_check_fields(const struct proto_spec *spec, const json_t *root,
 					  proto_jtype_names[f->type]);
 		if (f->type == PROTO_J_STRING && proto_check_string(f, v, err))
 			return EINVAL;
+		if (f->type == PROTO_J_INTEGER && f->max_len &&
+		    (json_integer_value(v) < (json_int_t)f->min_len ||
+		     json_integer_value(v) > (json_int_t)f->max_len))
+			return proto_fail(err, PROTO_E_BAD_FIELD, "\"%s\" must be %zu to %zu", f->name,
+					  f->min_len, f->max_len);
 	}
 	return 0;
 }

@@ -17,9 +17,13 @@
 #define PROTO_MAX_FIELDS 4
 #define PROTO_ID_MAX 64       /* bytes of a string "id" */
 #define PROTO_NAME_MAX 64     /* bytes of a customer's name */
-#define PROTO_TOKEN_MAX 64
+#define PROTO_TOKEN_MAX 128   /* session tokens are 78 characters (signaling/token.h) */
 #define PROTO_CALL_ID_MAX 32
 #define PROTO_CRED_MAX 256    /* username and password */
+#define PROTO_CHAT_MAX 4000   /* bytes of a chat message (STORE_CHAT_MAX) */
+#define PROTO_NOTES_MAX 8000  /* wrap-up notes (STORE_NOTES_MAX) */
+#define PROTO_COMMENT_MAX 2000 /* survey comment (STORE_COMMENT_MAX) */
+#define PROTO_CODE_MAX 35     /* a language or topic code */
 
 /* Client message types; the index of the handler in the dispatcher's table. */
 enum proto_msg_id {
@@ -31,6 +35,13 @@ enum proto_msg_id {
 	PROTO_DECLINE,
 	PROTO_OFFER,
 	PROTO_HANGUP,
+	PROTO_CHAT,
+	PROTO_CHAT_HISTORY,
+	PROTO_WRAP_UP,
+	PROTO_SURVEY,
+	PROTO_INVITE_INTERPRETER,
+	PROTO_REMOVE_INTERPRETER,
+	PROTO_SET_MODE,
 	PROTO_PING,
 	PROTO_MSG_COUNT
 };
@@ -41,8 +52,10 @@ enum proto_role {
 	PROTO_ROLE_CUSTOMER = 1 << 1,
 	PROTO_ROLE_AGENT_ANON = 1 << 2, /* hello as agent, not signed in yet */
 	PROTO_ROLE_AGENT = 1 << 3,      /* signed-in agent */
+	PROTO_ROLE_INTERP = 1 << 4,     /* signed-in interpreter (before: AGENT_ANON) */
 };
-#define PROTO_ROLE_ANY (PROTO_ROLE_NONE | PROTO_ROLE_CUSTOMER | PROTO_ROLE_AGENT_ANON | PROTO_ROLE_AGENT)
+#define PROTO_ROLE_ANY (PROTO_ROLE_NONE | PROTO_ROLE_CUSTOMER | PROTO_ROLE_AGENT_ANON | \
+			PROTO_ROLE_AGENT | PROTO_ROLE_INTERP)
 
 /* Error codes sent to clients as {"type":"error","code":...}. */
 enum proto_code {
@@ -57,12 +70,16 @@ enum proto_code {
 	PROTO_E_NOT_ALLOWED,
 	PROTO_E_UNSUPPORTED_VERSION,
 	PROTO_E_BAD_CREDENTIALS,
+	PROTO_E_BAD_TOKEN,
 	PROTO_E_ALREADY_IN_CALL,
 	PROTO_E_UNKNOWN_CALL,
 	PROTO_E_BAD_STATE,
 	PROTO_E_MEDIA_ERROR,
+	PROTO_E_NOT_STORED,
+	PROTO_E_RATE_LIMITED,
 	PROTO_E_SESSION_REPLACED,
 	PROTO_E_INTERNAL,
+	PROTO_E_NO_INTERPRETER,
 	PROTO_CODE_COUNT
 };
 
@@ -72,7 +89,8 @@ struct proto_field {
 	const char *name;              /* NULL ends the list */
 	enum proto_jtype type;
 	bool required;
-	size_t min_len, max_len;       /* strings: bytes of UTF-8; max 0 = no limit of its own */
+	size_t min_len, max_len;       /* strings: bytes of UTF-8; max 0 = no limit of its own;
+					* integers: the range min..max when max is not 0 */
 	bool text;                     /* strings: no control characters (shown to people) */
 	const char *const *oneof;      /* strings: NULL-terminated list of allowed values */
 };

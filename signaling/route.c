@@ -1,104 +1,59 @@
+/* route: who gets rung.
+ *
+ * An agent can take a call when the call's language is among the agent's languages and its
+ * topic among the agent's skills (an empty list takes everything). Waiting calls are served
+ * oldest first; each goes to the matching, eligible agent idle longest, agents not yet tried
+ * for it first (one who let it lapse may get it again when nobody else can), never one who
+ * declined it. A returning customer's call is held for the agent who served it last while
+ * that agent is signed in, not away, and return_window_ms has not passed (route_reserve). */
 #define LOG_MODULE "signaling"
 #include "signaling/internal.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/mem.h"
 
 #include <stdlib.h>
+#include <string.h>
 
-/* The queue: calls waiting for an agent, oldest request first. A call that goes back (the
- * agent declined or did not answer) keeps its place by its first request time. */
-void queue_add(struct call *c)
+bool route_match(const struct agent *a, const struct call *c)
 {
-	struct sig *s = c->sig;
-	if (c->in_queue)
-		return;
-	struct call *after = s->queue_tail;
-	while (after && after->queued_ms > c->queued_ms)
-		after = after->qprev;
-	c->qprev = after;
-	c->qnext = after ? after->qnext : s->queue_head;
-	if (c->qnext)
-		c->qnext->qprev = c;
-	else
-		s->queue_tail = c;
-	if (after)
-		after->qnext = c;
-	else
-		s->queue_head = c;
-	c->in_queue = true;
+	return agent_list_has(a->languages, c->language) && agent_list_has(a->skills, c->topic);
 }
 
-void queue_remove(struct call *c)
+/* 0: never tried, 1: lapsed, 2: declined */
+static int route_tried(const struct call *c, const struct agent *a)
 {
-	struct sig *s = c->sig;
-	if (!c->in_queue)
-		return;
-	if (c->qprev)
-		c->qprev->qnext = c->qnext;
-	else
-		s->queue_head = c->qnext;
-	if (c->qnext)
-		c->qnext->qprev = c->qprev;
-	else
-		s->queue_tail = c->qprev;
-	c->qprev = c->qnext = NULL;
-	c->in_queue = false;
-	c->position_sent = 0;
-}
-
-/* 1-based place in the queue, 0 when not queued. */
-unsigned queue_position(const struct call *c)
-{
-	if (!c->in_queue)
-		return 0;
-	unsigned pos = 1;
-	for (const struct call *q = c->sig->queue_head; q && q != c; q = q->qnext)
-		pos++;
-	return pos;
-}
-
-static bool route_declined(const struct call *c, const struct agent *a)
-{
-	for (size_t i = 0; i < c->ndeclined; i++) {
-		if (c->declined[i] == a)
-			return true;
+	for (size_t i = 0; i < c->ntries; i++) {
+		if (c->tries[i].agent == a)
+			return c->tries[i].declined ? 2 : 1;
 	}
-	return false;
+	return 0;
 }
 
-/* The agent for c: eligible, has not declined c, idle longest. */
-static struct agent *route_pick(struct sig *s, const struct call *c)
+/* The agent for c: eligible, matching, not declined; untried before lapsed; idle longest. */
+static struct agent *route_pick(struct sig *s, struct call *c)
 {
+	if (c->reserved && !agent_counts(c->reserved))
+		c->reserved = NULL;  /* the agent went away or signed out: anyone may take it */
+	if (c->reserved)
+		return agent_eligible(c->reserved) ? c->reserved : NULL;
 	struct agent *best = NULL, *a;
+	int best_tried = 2;
 	struct table_iter it = {0};
 	while ((a = table_next(s->agents, &it, NULL))) {
-		if (!agent_eligible(a) || route_declined(c, a))
+		int tried = route_tried(c, a);
+		if (!agent_eligible(a) || tried == 2 || !route_match(a, c))
 			continue;
-		if (!best || a->idle_since_ms < best->idle_since_ms)
+		if (!best || tried < best_tried ||
+		    (tried == best_tried && a->idle_since_ms < best->idle_since_ms)) {
 			best = a;
+			best_tried = tried;
+		}
 	}
 	return best;
 }
 
-/* Tell the customer of a waiting call its place. */
-void queue_tell(struct call *c, unsigned pos)
-{
-	c->position_sent = pos;
-	sess_send(c->customer, json_pack("{s:s, s:s, s:i}", "type", "queued", "call", c->id,
-					 "position", pos));
-}
-
-/* Tell every waiting customer whose place changed where they are. */
-static void queue_notify(struct sig *s)
-{
-	unsigned pos = 1;
-	for (struct call *c = s->queue_head; c; c = c->qnext, pos++) {
-		if (c->position_sent != pos)
-			queue_tell(c, pos);
-	}
-}
-
-/* Ring an agent for every waiting call that has one, in queue order. */
+/* Ring an agent for every waiting call that has one, in queue order; tell the rest. */
 void route_dispatch(struct sig *s)
 {
 	if (s->stopping)
@@ -110,5 +65,55 @@ void route_dispatch(struct sig *s)
 		if (a)
 			call_ring(c, a, now);  /* takes c out of the queue */
 	}
-	queue_notify(s);
+	queue_notify(s, false);
+}
+
+/* The ring of c at a stopped without an answer: remember it, and drop a reservation for a. */
+void route_lapsed(struct call *c, struct agent *a, bool declined)
+{
+	if (c->reserved == a)
+		c->reserved = NULL;
+	for (size_t i = 0; i < c->ntries; i++) {
+		if (c->tries[i].agent == a) {
+			c->tries[i].declined |= declined;
+			return;
+		}
+	}
+	struct call_try *t = realloc(c->tries, (c->ntries + 1) * sizeof(*t));
+	if (!t)
+		return;  /* without memory the agent may be rung again: no worse than that */
+	c->tries = t;
+	t[c->ntries++] = (struct call_try){a, declined};
+}
+
+struct route_prev {
+	int64_t agent_id;
+};
+
+static int route_prev_h(const struct store_contact *k, void *arg)
+{
+	struct route_prev *p = arg;
+	if (!k->answered_ms || !k->agent_id)
+		return 0;
+	p->agent_id = k->agent_id;
+	return -1;  /* the newest answered one is enough: stop */
+}
+
+/* A returning customer: hold c for the agent who answered its last answered contact. */
+void route_reserve(struct call *c)
+{
+	struct sig *s = c->sig;
+	struct route_prev prev = {0};
+	int err = store_contact_list_earlier(s->store, c->customer_id, c->contact_id, 10,
+					     route_prev_h, &prev);
+	if (err && err != -1) {
+		log_warn("call %s: earlier contacts not read: %s", c->id, store_errmsg(s->store));
+		return;
+	}
+	struct agent *a = agent_by_account(s, prev.agent_id);
+	if (!a || !agent_counts(a) || !route_match(a, c))
+		return;
+	c->reserved = a;
+	c->reserve_until_ms = clock_ms() + s->cfg.return_window_ms;
+	log_info("call %s: returning customer, held for agent %s", c->id, a->username);
 }

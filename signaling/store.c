@@ -263,6 +263,22 @@ int store_customer_touch(struct store *st, int64_t id, uint64_t now_ms)
 	return err;
 }
 
+int store_customer_update(struct store *st, const struct store_customer *c)
+{
+	int err = store_id_check(st, "session id", c->id);
+	if (!err)
+		err = store_text_check(st, "customer name", c->name, STORE_NAME_MAX, false);
+	if (!err)
+		err = store_language_check(st, "customer language", c->language);
+	if (!err)
+		err = store_text_check(st, "topic", c->topic, STORE_TOPIC_MAX, false);
+	if (!err)
+		err = st->ops->customer_update(st, c);
+	if (err == ENOENT)
+		store_fail(st, err, "no customer session %lld", (long long)c->id);
+	return err;
+}
+
 /* ---- chat ---- */
 
 int store_chat_append(struct store *st, const struct store_chat *m, int64_t *idp)

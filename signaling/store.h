@@ -146,6 +146,7 @@ struct store_ops {
 	int (*customer_find)(struct store *st, const uint8_t *token_hash, int64_t id,
 			     store_customer_h *h, void *arg);  /* by hash when not NULL, else id */
 	int (*customer_touch)(struct store *st, int64_t id, uint64_t now_ms);
+	int (*customer_update)(struct store *st, const struct store_customer *c); /* NULL: keep */
 	int (*chat_append)(struct store *st, const struct store_chat *m, int64_t *idp);
 	int (*chat_list)(struct store *st, int64_t session_id, int64_t after_id, unsigned max,
 			 store_chat_h *h, void *arg);
@@ -154,6 +155,9 @@ struct store_ops {
 	int (*contact_get)(struct store *st, int64_t id, store_contact_h *h, void *arg);
 	int (*contact_list)(struct store *st, int64_t session_id, int64_t before_id, unsigned max,
 			    store_contact_h *h, void *arg);
+	int (*contact_close_open)(struct store *st, uint64_t ended_ms, const char *outcome,
+				  unsigned *countp);
+	int (*contact_list_handled)(struct store *st, unsigned max, store_contact_h *h, void *arg);
 	int (*offer_add)(struct store *st, const struct store_offer *o, int64_t *idp);
 	int (*offer_result)(struct store *st, int64_t offer_id, enum store_offer_result r,
 			    uint64_t at_ms);
@@ -223,6 +227,8 @@ int store_customer_find(struct store *st, const uint8_t token_hash[STORE_TOKEN_H
 			struct store_customer **cp);
 int store_customer_get(struct store *st, int64_t id, struct store_customer **cp);
 int store_customer_touch(struct store *st, int64_t id, uint64_t now_ms);  /* last_seen */
+/* sets the non-NULL name, language and topic of c on customer c->id */
+int store_customer_update(struct store *st, const struct store_customer *c);
 
 /* ---- chat transcripts ---- */
 /* *idp is set, and 0 returned, only once the message is committed to disk. */
@@ -241,6 +247,13 @@ int store_contact_get(struct store *st, int64_t id, struct store_contact **cp);
  * most max (0 = no limit). */
 int store_contact_list_earlier(struct store *st, int64_t session_id, int64_t before_id,
 			       unsigned max, store_contact_h *h, void *arg);
+/* Start-up: every contact without ended_ms gets ended_ms and outcome (e.g. "interrupted"), in
+ * one transaction; *countp (may be NULL) says how many. */
+int store_contact_close_open(struct store *st, uint64_t ended_ms, const char *outcome,
+			     unsigned *countp);
+/* The most recent contacts that were answered and ended (not "interrupted"), newest first, at
+ * most max (0 = no limit): what handle-time estimates start from. */
+int store_contact_list_handled(struct store *st, unsigned max, store_contact_h *h, void *arg);
 
 /* ---- offers of a contact to agents ---- */
 /* Records an offer (result pending); also sets the contact's offered_ms if it has none yet. */

@@ -97,6 +97,22 @@ int store_contact_list_earlier(struct store *st, int64_t session_id, int64_t bef
 	return st->ops->contact_list(st, session_id, before_id, max, h, arg);
 }
 
+int store_contact_close_open(struct store *st, uint64_t ended_ms, const char *outcome,
+			     unsigned *countp)
+{
+	int err = ended_ms ? 0 : store_fail(st, EINVAL, "end time is missing");
+	if (!err)
+		err = store_word_check(st, "outcome", outcome, STORE_OUTCOME_MAX, "_");
+	if (err)
+		return err;
+	return st->ops->contact_close_open(st, ended_ms, outcome, countp);
+}
+
+int store_contact_list_handled(struct store *st, unsigned max, store_contact_h *h, void *arg)
+{
+	return st->ops->contact_list_handled(st, max, h, arg);
+}
+
 /* ---- offers ---- */
 
 int store_offer_add(struct store *st, int64_t contact_id, int64_t agent_id, uint64_t offered_ms,

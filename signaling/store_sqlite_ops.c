@@ -199,6 +199,17 @@ static int sq_customer_touch(struct store *st, int64_t id, uint64_t now_ms)
 	return sq_changed(SQ(st), sq_run(SQ(st), q, rc, NULL, NULL));
 }
 
+static int sq_customer_update(struct store *st, const struct store_customer *c)
+{
+	sqlite3_stmt *q = SQ(st)->stmt[SQ_CUST_UPDATE];
+	int rc = SQLITE_OK;
+	bind_int(q, &rc, 1, c->id);
+	bind_text(q, &rc, 2, c->name);
+	bind_text(q, &rc, 3, c->language);
+	bind_text(q, &rc, 4, c->topic);
+	return sq_changed(SQ(st), sq_run(SQ(st), q, rc, NULL, NULL));
+}
+
 /* ---- chat ---- */
 
 static int chat_row(sqlite3_stmt *q, const struct sq_cb *cb)
@@ -301,6 +312,29 @@ static int sq_contact_list(struct store *st, int64_t session_id, int64_t before_
 	bind_int(q, &rc, 1, session_id);
 	bind_int(q, &rc, 2, before_id > 0 ? before_id : INT64_MAX);
 	bind_limit(q, &rc, 3, max);
+	return sq_query(SQ(st), q, rc, contact_row, &cb, false);
+}
+
+/* one UPDATE statement: atomic, committed when it returns (autocommit) */
+static int sq_contact_close_open(struct store *st, uint64_t ended_ms, const char *outcome,
+				 unsigned *countp)
+{
+	sqlite3_stmt *q = SQ(st)->stmt[SQ_CONTACT_CLOSE_OPEN];
+	int rc = SQLITE_OK;
+	bind_int(q, &rc, 1, (int64_t)ended_ms);
+	bind_text(q, &rc, 2, outcome);
+	int err = sq_run(SQ(st), q, rc, NULL, NULL);
+	if (!err && countp)
+		*countp = (unsigned)sqlite3_changes(SQ(st)->db);
+	return err;
+}
+
+static int sq_contact_list_handled(struct store *st, unsigned max, store_contact_h *h, void *arg)
+{
+	struct sq_cb cb = { .h.contact = h, .arg = arg };
+	sqlite3_stmt *q = SQ(st)->stmt[SQ_CONTACT_HANDLED];
+	int rc = SQLITE_OK;
+	bind_limit(q, &rc, 1, max);
 	return sq_query(SQ(st), q, rc, contact_row, &cb, false);
 }
 
@@ -459,12 +493,15 @@ const struct store_ops store_sqlite_ops = {
 	.customer_create = sq_customer_create,
 	.customer_find = sq_customer_find,
 	.customer_touch = sq_customer_touch,
+	.customer_update = sq_customer_update,
 	.chat_append = sq_chat_append,
 	.chat_list = sq_chat_list,
 	.contact_create = sq_contact_create,
 	.contact_update = sq_contact_update,
 	.contact_get = sq_contact_get,
 	.contact_list = sq_contact_list,
+	.contact_close_open = sq_contact_close_open,
+	.contact_list_handled = sq_contact_list_handled,
 	.offer_add = sq_offer_add,
 	.offer_result = sq_offer_result,
 	.offer_list = sq_offer_list,

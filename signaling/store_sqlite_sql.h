@@ -116,6 +116,8 @@ static const char *const sq_sql[SQ_COUNT] = {
 	[SQ_CUST_BY_ID] = SQ_CUST_COLS " WHERE id = ?1",
 	[SQ_CUST_TOUCH] = "UPDATE customer_sessions SET last_seen_ms = max(last_seen_ms, ?2)"
 		" WHERE id = ?1",
+	[SQ_CUST_UPDATE] = "UPDATE customer_sessions SET name = coalesce(?2, name),"
+		" language = coalesce(?3, language), topic = coalesce(?4, topic) WHERE id = ?1",
 	[SQ_CHAT_INSERT] = "INSERT INTO chat_messages (session_id, sender_role, sender_name, text,"
 		" time_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[SQ_CHAT_LIST] = "SELECT id, session_id, sender_role, sender_name, text, time_ms"
@@ -134,6 +136,11 @@ static const char *const sq_sql[SQ_COUNT] = {
 	[SQ_CONTACT_BY_ID] = SQ_CONTACT_COLS " WHERE c.id = ?1",
 	[SQ_CONTACT_LIST] = SQ_CONTACT_COLS " WHERE c.session_id = ?1 AND c.id < ?2"
 		" ORDER BY c.id DESC LIMIT ?3",
+	[SQ_CONTACT_CLOSE_OPEN] = "UPDATE contacts SET ended_ms = ?1, outcome = ?2"
+		" WHERE ended_ms IS NULL",
+	[SQ_CONTACT_HANDLED] = SQ_CONTACT_COLS " WHERE c.answered_ms IS NOT NULL"
+		" AND c.ended_ms IS NOT NULL AND coalesce(c.outcome, '') != 'interrupted'"
+		" ORDER BY c.id DESC LIMIT ?1",
 	[SQ_OFFER_INSERT] = "INSERT INTO contact_offers (contact_id, agent_id, offered_ms)"
 		" VALUES (?1, ?2, ?3)",
 	[SQ_OFFER_FIRST] = "UPDATE contacts SET offered_ms = ?2 WHERE id = ?1"

@@ -9,7 +9,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const unsigned roles[] = {PROTO_ROLE_NONE, PROTO_ROLE_CUSTOMER, PROTO_ROLE_AGENT_ANON,
-					 PROTO_ROLE_AGENT};
+					 PROTO_ROLE_AGENT, PROTO_ROLE_INTERP};
 	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
 		struct proto_msg msg;
 		struct proto_error err;

@@ -1,12 +1,19 @@
 // fuzz-sources: media/sdp.c media/negotiate.c
 /* fuzz_sdp: sdp_parse on arbitrary bytes, then negotiate_answer on whatever parsed, with fixed
- * local parameters. Anything that negotiates must give an answer that parses again with the
- * same number of m-lines; any failure must come with a reason. */
+ * local parameters (fresh SSRCs and a known mid, so further multi-party m-lines are taken too).
+ * Anything that negotiates must give an answer that parses again with the same number of
+ * m-lines; any failure must come with a reason. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "media/negotiate.h"
+
+static const struct neg_ssrc fuzz_fresh[2 * NEG_MAX_EXTRA] = {
+	{ "", 11, 21 }, { "", 12, 22 }, { "", 13, 23 }, { "", 14, 0 },
+	{ "", 15, 25 }, { "", 16, 26 }, { "", 17, 0 }, { "", 18, 28 },
+};
+static const struct neg_ssrc fuzz_known[] = { { "2", 31, 41 }, { "3", 32, 0 } };
 
 static const struct neg_local fuzz_local = {
 	.ufrag = "rPpt", .pwd = "Wm4vK9qzX2cLr7TfYb3HsNdE",
@@ -15,6 +22,7 @@ static const struct neg_local fuzz_local = {
 	.ip = "127.0.0.1", .port = 40000,
 	.audio_ssrc = 1111111111, .video_ssrc = 2222222222, .video_rtx_ssrc = 3333333333,
 	.cname = "rapport", .stream_id = "rapport-stream", .session_id = 1,
+	.known = fuzz_known, .nknown = 2, .fresh = fuzz_fresh, .nfresh = 2 * NEG_MAX_EXTRA,
 };
 
 static struct sdp_session fuzz_offer, fuzz_back;
@@ -38,7 +46,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	if (sdp_parse(&fuzz_back, fuzz_answer, strlen(fuzz_answer), fuzz_err, sizeof(fuzz_err)) ||
-	    fuzz_back.nmedia != fuzz_offer.nmedia || !(fuzz_res.audio.active || fuzz_res.video.active))
+	    fuzz_back.nmedia != fuzz_offer.nmedia || !(fuzz_res.audio.active || fuzz_res.video.active) ||
+	    fuzz_res.nextra > 2 * NEG_MAX_EXTRA)
 		abort();
 	return 0;
 }

@@ -158,11 +158,13 @@ check("another seed: another pattern", [s for s, _, _ in a[0]] != [s for s, _, _
 # 3. delay and normal jitter (up), checked on the one-way delay of what arrived
 tgt, _, _, _ = run(["--seed", "3", "--up-delay", "40", "--up-jitter", "8",
                     "--up-jitter-dist", "normal"], n=1000)
-d = [(arr - sent) * 1000 for _, arr, sent in tgt]
-mean = sum(d) / len(d)
-sd = math.sqrt(sum((x - mean) ** 2 for x in d) / len(d))
-near("delay 40 ms (mean one-way, ms)", mean, 40.0, 2.0)
-near("normal jitter sigma 8 ms (ms)", sd, 8.0, 1.5)
+# Median and interquartile range rather than mean and standard deviation: on a busy machine
+# the scheduler adds a tail of late wake-ups that says nothing about the proxy's settings.
+d = sorted((arr - sent) * 1000 for _, arr, sent in tgt)
+median = d[len(d) // 2]
+sigma = (d[(3 * len(d)) // 4] - d[len(d) // 4]) / 1.349   # IQR of a normal distribution
+near("delay 40 ms (median one-way, ms)", median, 40.0, 2.0)
+near("normal jitter sigma 8 ms (from the IQR, ms)", sigma, 8.0, 1.5)
 
 # 4. rate limit: 1000 packets of 1000 bytes in 0.5 s (16 Mbit/s) through 2 Mbit/s
 tgt, _, _, cnt = run(["--up-rate", "2000", "--up-queue", "100"], n=1000, size=1000)

@@ -41,6 +41,8 @@ struct peer {
 	uint16_t seq[2];
 	uint8_t pt[2];
 	struct peer_stats st;
+	peer_rx_h *rx_h;
+	void *rx_arg;
 };
 
 static void peer_dtls_send(const uint8_t *data, size_t len, void *arg)
@@ -235,6 +237,15 @@ static void peer_on_media(struct peer *p, uint8_t *buf, size_t len)
 		peer_on_rtcp(p, buf, len);
 	else
 		peer_count_rtp(p, buf, len);
+	struct rtp_hdr h;
+	if (p->rx_h && (rtcp || rtp_parse(&h, buf, len) == 0))
+		p->rx_h(rtcp ? NULL : &h, buf, len, p->rx_arg);
+}
+
+void peer_set_rx_handler(struct peer *p, peer_rx_h *h, void *arg)
+{
+	p->rx_h = h;
+	p->rx_arg = arg;
 }
 
 static void peer_on_datagram(struct peer *p, uint8_t *buf, size_t len)

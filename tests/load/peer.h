@@ -55,6 +55,11 @@ void peer_skip_seq(struct peer *p, enum peer_kind kind, uint16_t n);
 int peer_send_rtcp(struct peer *p, const uint8_t *buf, size_t len);
 /* a STUN consent check (keeps the relay's consent fresh) */
 int peer_keepalive(struct peer *p);
+/* every RTP and RTCP packet received, after SRTP (for tests that look inside: several
+ * streams of one kind, decoding); h NULL for RTCP */
+struct rtp_hdr;
+typedef void (peer_rx_h)(const struct rtp_hdr *h, const uint8_t *pkt, size_t len, void *arg);
+void peer_set_rx_handler(struct peer *p, peer_rx_h *h, void *arg);
 const struct peer_stats *peer_stats(const struct peer *p);
 uint16_t peer_port(const struct peer *p);
 const char *peer_ufrag(const struct peer *p);  /* our ICE ufrag, as in the offer */

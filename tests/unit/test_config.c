@@ -79,9 +79,13 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.rtp_ports.hi, 40100);
 	assert_int_equal(cfg.workers, 0);
 	assert_int_equal(cfg.log_level, LOG_INFO);
-	assert_string_equal(cfg.agent_username, "agent");
-	assert_true(cfg.agent_password_generated);
-	assert_int_equal(strlen(cfg.agent_password), 16);
+	assert_string_equal(cfg.languages, "en:English");
+	assert_string_equal(cfg.topics, "general:General question");
+	assert_int_equal(cfg.ring_timeout_s, 20);
+	assert_int_equal(cfg.return_to_agent_s, 60);
+	assert_int_equal(cfg.default_handle_time_s, 300);
+	assert_int_equal(cfg.customer_token_ttl_s, 86400);
+	assert_int_equal(cfg.agent_token_ttl_s, 43200);
 	assert_int_equal(cfg.max_message_bytes, 65536);
 	assert_false(cfg.allow_no_origin);
 	assert_true(cfg.repair);
@@ -105,8 +109,10 @@ static void test_full_file(void **state)
 		   "rtp_ports = 50000-50010\n"
 		   "workers = 2\n"
 		   "log_level = debug\n"
-		   "demo_agent_username = maria\n"
-		   "demo_agent_password = \"pa ss#word\"   # quoted: kept verbatim\n"
+		   "languages = \"en:English #1, es:Español\"   # quoted: kept verbatim\n"
+		   "topics = general:General, billing:Billing\n"
+		   "ring_timeout = 15\n"
+		   "return_to_agent = 0\n"
 		   "allowed_origins = https://support.example.com, http://127.0.0.1:9090\n"
 		   "max_message_bytes = 131072\n"
 		   "allow_no_origin = yes\n"
@@ -131,9 +137,10 @@ static void test_full_file(void **state)
 	assert_int_equal(cfg.rtp_ports.hi, 50010);
 	assert_int_equal(cfg.workers, 2);
 	assert_int_equal(cfg.log_level, LOG_DEBUG);
-	assert_string_equal(cfg.agent_username, "maria");
-	assert_string_equal(cfg.agent_password, "pa ss#word");
-	assert_false(cfg.agent_password_generated);
+	assert_string_equal(cfg.languages, "en:English #1, es:Español");
+	assert_string_equal(cfg.topics, "general:General, billing:Billing");
+	assert_int_equal(cfg.ring_timeout_s, 15);
+	assert_int_equal(cfg.return_to_agent_s, 0);
 	assert_int_equal(cfg.allowed_origins.n, 2);
 	assert_string_equal(cfg.allowed_origins.v[0], "https://support.example.com");
 	assert_string_equal(cfg.allowed_origins.v[1], "http://127.0.0.1:9090");
@@ -165,14 +172,17 @@ static const struct bad_line {
 	{"workers = many\n", EINVAL, ":1: ", "bad value for workers"},
 	{"workers = 100000\n", EINVAL, ":1: ", "from 0 to 256"},
 	{"log_level = loud\n", EINVAL, ":1: ", "debug, info, warn or error"},
-	{"demo_agent_username =\n", EINVAL, ":1: ", "demo_agent_username must be 1 to 64"},
+	{"demo_agent_username = agent\n", EINVAL, ":1: ", "no longer read: agents are accounts"},
+	{"demo_agent_password = x\n", EINVAL, ":1: ", "rapportd user add"},
+	{"topics =\n", EINVAL, ":1: ", "topics must be 1 to 1024"},
+	{"ring_timeout = 2\n", EINVAL, ":1: ", "from 5 to 600"},
 	{"allowed_origins = example.com\n", EINVAL, ":1: ", "not an origin"},
 	{"allowed_origins = http://example.com/path\n", EINVAL, ":1: ", "not an origin"},
 	{"allowed_origins = ,\n", EINVAL, ":1: ", "no origin"},
 	{"max_message_bytes = 10\n", EINVAL, ":1: ", "from 1024 to 16777216"},
 	{"allow_no_origin = maybe\n", EINVAL, ":1: ", "not true or false"},
-	{"demo_agent_password = \"open\n", EINVAL, ":1: ", "no closing"},
-	{"demo_agent_password = \"a\" b\n", EINVAL, ":1: ", "after the quoted value"},
+	{"topics = \"open\n", EINVAL, ":1: ", "no closing"},
+	{"topics = \"a\" b\n", EINVAL, ":1: ", "after the quoted value"},
 	{"bind = 127.0.0.1\nbind = ::1\n", EINVAL, ":2: ", "bind is set twice"},
 	{"data_dir =\n", EINVAL, ":1: ", "bad value for data_dir"},
 	{"repair = sometimes\n", EINVAL, ":1: ", "bad value for repair"},
@@ -203,7 +213,7 @@ static void test_long_line_and_missing_file(void **state)
 	struct tree *t = *state;
 	char *big = malloc(CONFIG_LINE_MAX + 64);
 	memset(big, 'x', CONFIG_LINE_MAX + 40);
-	memcpy(big, "demo_agent_password = ", 22);
+	memcpy(big, "topics = \"x:", 12);
 	big[CONFIG_LINE_MAX + 40] = '\n';
 	big[CONFIG_LINE_MAX + 41] = '\0';
 	write_file(t->conf, big);
@@ -229,6 +239,17 @@ static void test_finish_errors(void **state)
 	assert_int_equal(config_set(&cfg, "public_ip", "0.0.0.0", NULL, err, sizeof(err)), 0);
 	assert_int_equal(config_finish(&cfg, t->bin, err, sizeof(err)), EINVAL);
 	assert_non_null(strstr(err, "public_ip must be an address browsers can reach"));
+
+	config_defaults(&cfg);  /* the lists are checked as a whole at the end */
+	assert_int_equal(config_set(&cfg, "topics", "billing:Billing, bad code:X", NULL, err,
+				    sizeof(err)), 0);
+	assert_int_equal(config_finish(&cfg, t->bin, err, sizeof(err)), EINVAL);
+	assert_non_null(strstr(err, "bad value for topics: \"bad code\" is not a code"));
+	config_defaults(&cfg);
+	assert_int_equal(config_set(&cfg, "languages", "en:English,en:Again", NULL, err,
+				    sizeof(err)), 0);
+	assert_int_equal(config_finish(&cfg, t->bin, err, sizeof(err)), EINVAL);
+	assert_non_null(strstr(err, "\"en\" is listed twice"));
 
 	char lonely[PATH_MAX + 16];  /* a binary with no web root anywhere near it */
 	snprintf(lonely, sizeof(lonely), "%s/a/b/c", t->top);

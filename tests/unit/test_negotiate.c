@@ -29,6 +29,22 @@ static const struct neg_local local = {
 	.session_id = 7234567890123456789u,
 };
 
+/* the same, ready for further m-lines: fresh SSRCs for them, and an o= version */
+static const struct neg_ssrc fresh[2 * NEG_MAX_EXTRA] = {
+	{ "", 101, 201 }, { "", 102, 202 }, { "", 103, 203 }, { "", 104, 204 },
+	{ "", 105, 205 }, { "", 106, 206 }, { "", 107, 207 }, { "", 108, 208 },
+};
+
+static struct neg_local local_multi(uint32_t version)
+{
+	struct neg_local l = local;
+
+	l.fresh = fresh;
+	l.nfresh = sizeof(fresh) / sizeof(fresh[0]);
+	l.session_version = version;
+	return l;
+}
+
 static struct sdp_session offer, back;
 static struct neg_result res;
 static char answer[16384], err[256];
@@ -87,6 +103,20 @@ static char *replace(const char *text, const char *from, const char *to)
 		s = hit + fl;
 	}
 	strcpy(out + n, s);
+	return out;
+}
+
+/* text with the first from after anchor replaced by to (malloc'd) */
+static char *replace_after(const char *text, const char *anchor, const char *from, const char *to)
+{
+	const char *a = strstr(text, anchor), *hit = a ? strstr(a, from) : NULL;
+	char *out = malloc(strlen(text) + strlen(to) + 1);
+
+	assert_non_null(hit);
+	assert_non_null(out);
+	memcpy(out, text, (size_t)(hit - text));
+	strcpy(out + (hit - text), to);
+	strcat(out, hit + strlen(from));
 	return out;
 }
 
@@ -687,8 +717,201 @@ static void test_buffer_and_args(void **state)
 	assert_non_null(strstr(err, "bad local parameters"));
 }
 
+
+/* --- multi-party: further receive-only m-lines (capture-reoffer.mjs) --- */
+
+/* a real re-offer: a second party's video and audio, a third party's video, all recvonly */
+static void test_multi_reoffer(void **state)
+{
+	struct neg_local l = local_multi(3);
+	char *text = load("chromium156-multi-reoffer.sdp");
+
+	(void)state;
+	assert_int_equal(sdp_parse(&offer, text, strlen(text), err, sizeof(err)), 0);
+	assert_int_equal(negotiate_answer(&offer, &l, &res, answer, sizeof(answer), err,
+					  sizeof(err)), 0);
+	assert_true(has_line(answer, "o=- 7234567890123456789 3 IN IP4 127.0.0.1"));
+	assert_true(has_line(answer, "a=group:BUNDLE 0 1 2 3 4"));
+	/* the primaries as in 1:1 */
+	assert_string_equal(res.audio.mid, "0");
+	assert_int_equal(res.audio.ssrc, 1111111111u);
+	assert_int_equal(res.video.ssrc, 2222222222u);
+	assert_int_equal(res.video.rtx_ssrc, 3333333333u);
+	assert_int_equal(res.audio.dir, SDP_DIR_SENDRECV);
+	/* the further ones: fresh SSRCs in m-line order, sendonly, one msid stream each */
+	assert_int_equal(res.nextra, 3);
+	static const struct { const char *mid; enum sdp_kind kind; uint32_t ssrc, rtx; } want[] = {
+		{ "2", SDP_KIND_VIDEO, 101, 201 }, { "3", SDP_KIND_AUDIO, 102, 0 },
+		{ "4", SDP_KIND_VIDEO, 103, 203 },
+	};
+	for (unsigned i = 0; i < 3; i++) {
+		const struct neg_stream *x = &res.extra[i];
+
+		assert_true(x->active);
+		assert_string_equal(x->mid, want[i].mid);
+		assert_int_equal(x->kind, want[i].kind);
+		assert_int_equal(x->ssrc, want[i].ssrc);
+		assert_int_equal(x->rtx_ssrc, want[i].rtx);
+		assert_int_equal(x->fresh, (int)i);
+		assert_int_equal(x->dir, SDP_DIR_SENDONLY);
+		assert_int_equal(x->pt, want[i].kind == SDP_KIND_VIDEO ? 96 : 111);
+		assert_int_equal(x->rtx_pt, want[i].kind == SDP_KIND_VIDEO ? 97 : 0);
+		assert_string_equal(x->codec, want[i].kind == SDP_KIND_VIDEO ? "VP8" : "opus");
+	}
+	assert_true(has_line(answer, "a=msid:rapport-stream-2 rapport-stream-2-video"));
+	assert_true(has_line(answer, "a=msid:rapport-stream-3 rapport-stream-3-audio"));
+	assert_true(has_line(answer, "a=ssrc-group:FID 101 201"));
+	assert_true(has_line(answer, "a=ssrc:102 cname:rapport"));
+	assert_true(has_line(answer, "a=ssrc-group:FID 103 203"));
+	assert_true(has_line(answer, "a=msid:rapport-stream rapport-stream-video"));
+	/* it parses back with every m-line on the bundle port */
+	assert_int_equal(sdp_parse(&back, answer, strlen(answer), err, sizeof(err)), 0);
+	assert_int_equal(back.nmedia, 5);
+	for (size_t i = 0; i < back.nmedia; i++)
+		assert_int_equal(back.media[i].port, local.port);
+	assert_int_equal(back.media[3].dir, SDP_DIR_SENDONLY);
+	free(text);
+}
+
+/* renegotiation: known mids keep their SSRCs, a stopped transceiver (port 0) is rejected */
+static void test_multi_known_and_stopped(void **state)
+{
+	static const struct neg_ssrc known[] = { { "3", 7003, 0 }, { "2", 7002, 8002 } };
+	struct neg_local l = local_multi(4);
+	char *text = load("chromium156-multi-stop.sdp");
+
+	(void)state;
+	l.known = known;
+	l.nknown = 2;
+	assert_int_equal(sdp_parse(&offer, text, strlen(text), err, sizeof(err)), 0);
+	assert_int_equal(negotiate_answer(&offer, &l, &res, answer, sizeof(answer), err,
+					  sizeof(err)), 0);
+	assert_int_equal(res.nextra, 2);
+	assert_int_equal(res.extra[0].ssrc, 7002);
+	assert_int_equal(res.extra[0].rtx_ssrc, 8002);
+	assert_int_equal(res.extra[0].fresh, -1);
+	assert_int_equal(res.extra[1].ssrc, 7003);
+	assert_true(has_line(answer, "a=ssrc-group:FID 7002 8002"));
+	assert_true(has_line(answer, "m=video 0 UDP/TLS/RTP/SAVPF 96"));
+	assert_true(has_line(answer, "a=group:BUNDLE 0 1 2 3"));
+	assert_false(strstr(answer, "a=ssrc:101 "));
+	/* a known video without an rtx SSRC is answered without rtx */
+	static const struct neg_ssrc norr[] = { { "2", 7002, 0 } };
+	l.known = norr;
+	l.nknown = 1;
+	assert_int_equal(negotiate_answer(&offer, &l, &res, answer, sizeof(answer), err,
+					  sizeof(err)), 0);
+	assert_int_equal(res.extra[0].rtx_pt, 0);
+	assert_int_equal(res.extra[0].rtx_ssrc, 0);
+	assert_true(strstr(answer, "a=mid:2\r\n") != NULL);
+	assert_true(has_line(answer, "a=ssrc:7002 cname:rapport"));
+	free(text);
+}
+
+/* the re-offer with the third party's video m-line copied under mids 5..9 (six further videos) */
+static char *multi_many_videos(void)
+{
+	char *text = load("chromium156-multi-reoffer.sdp");
+	const char *m4 = strstr(text, "a=mid:4");
+	const char *start = m4;
+	size_t head, seclen;
+	char *out;
+
+	assert_non_null(m4);
+	while (start > text && strncmp(start, "\nm=video", 8))
+		start--;
+	start++;
+	head = strlen(text);
+	seclen = head - (size_t)(start - text);
+	out = malloc(head + 5 * seclen + 64);
+	assert_non_null(out);
+	strcpy(out, text);
+	for (int k = 5; k <= 9; k++) {
+		char mid[16], *sec = strndup(start, seclen), *r;
+
+		snprintf(mid, sizeof(mid), "a=mid:%d", k);
+		r = replace(sec, "a=mid:4", mid);
+		strcat(out, r);
+		free(r);
+		free(sec);
+	}
+	free(text);
+	text = replace(out, "a=group:BUNDLE 0 1 2 3 4", "a=group:BUNDLE 0 1 2 3 4 5 6 7 8 9");
+	free(out);
+	return text;
+}
+
+/* at most NEG_MAX_EXTRA further m-lines per kind; a sendonly one, a data channel, one without
+ * the primary's codec or without an SSRC for it are rejected; inactive stays inactive */
+static void test_multi_limits(void **state)
+{
+	struct neg_local l = local_multi(3);
+	char *text = multi_many_videos(), *t;
+
+	(void)state;
+	if (sdp_parse(&offer, text, strlen(text), err, sizeof(err)))
+		fail_msg("offer does not parse: %s", err);
+	assert_int_equal(offer.nmedia, 10);
+	assert_int_equal(negotiate_answer(&offer, &l, &res, answer, sizeof(answer), err,
+					  sizeof(err)), 0);
+	/* videos 2, 4, 5, 6 and audio 3; videos 7..9 over the limit */
+	assert_int_equal(res.nextra, 5);
+	assert_string_equal(res.extra[4].mid, "6");
+	assert_true(has_line(answer, "a=group:BUNDLE 0 1 2 3 4 5 6"));
+	assert_true(strstr(answer, "m=video 0 UDP/TLS/RTP/SAVPF 96\r\na=mid:7\r\n") != NULL);
+	assert_true(strstr(answer, "m=video 0 UDP/TLS/RTP/SAVPF 96\r\na=mid:9\r\n") != NULL);
+	/* only two fresh SSRCs: the third further m-line is rejected */
+	l.nfresh = 2;
+	assert_int_equal(negotiate_answer(&offer, &l, &res, answer, sizeof(answer), err,
+					  sizeof(err)), 0);
+	assert_int_equal(res.nextra, 2);
+	assert_true(strstr(answer, "m=video 0 UDP/TLS/RTP/SAVPF 96\r\na=mid:4\r\n") != NULL);
+	/* no fresh SSRCs at all: 1:1 as before */
+	assert_int_equal(negotiate_text(text), 0);
+	assert_int_equal(res.nextra, 0);
+	assert_true(has_line(answer, "a=group:BUNDLE 0 1"));
+	free(text);
+
+	/* inactive stays inactive (no SSRC lines) */
+	text = load("chromium156-multi-reoffer.sdp");
+	t = replace_after(text, "a=mid:3\r\n", "a=recvonly", "a=inactive");
+	l = local_multi(3);
+	assert_int_equal(sdp_parse(&offer, t, strlen(t), err, sizeof(err)), 0);
+	assert_int_equal(offer.media[3].dir, SDP_DIR_INACTIVE);
+	assert_int_equal(negotiate_answer(&offer, &l, &res, answer, sizeof(answer), err,
+					  sizeof(err)), 0);
+	assert_int_equal(res.extra[1].dir, SDP_DIR_INACTIVE);
+	assert_false(strstr(answer, "a=ssrc:102 "));
+	free(t);
+	/* a further video without the primary's VP8 is rejected */
+	t = replace_after(text, "a=mid:4\r\n", "VP8/90000", "XP8/90000");
+	assert_int_equal(sdp_parse(&offer, t, strlen(t), err, sizeof(err)), 0);
+	assert_int_equal(negotiate_answer(&offer, &l, &res, answer, sizeof(answer), err,
+					  sizeof(err)), 0);
+	assert_int_equal(res.nextra, 2);
+	assert_true(strstr(answer, "a=mid:4\r\n") && !has_line(answer, "a=group:BUNDLE 0 1 2 3 4"));
+	free(t);
+	t = replace(text, "VP8/90000", "XP8/90000");   /* everywhere: the primary takes H.264 */
+	assert_int_equal(sdp_parse(&offer, t, strlen(t), err, sizeof(err)), 0);
+	assert_int_equal(negotiate_answer(&offer, &l, &res, answer, sizeof(answer), err,
+					  sizeof(err)), 0);
+	assert_string_equal(res.video.codec, "H264");
+	assert_string_equal(res.extra[0].codec, "H264");
+	free(t);
+	free(text);
+	/* a sendonly second camera and a data channel: still rejected */
+	text = load("chromium156-offer-dc2v.sdp");
+	assert_int_equal(sdp_parse(&offer, text, strlen(text), err, sizeof(err)), 0);
+	assert_int_equal(negotiate_answer(&offer, &l, &res, answer, sizeof(answer), err,
+					  sizeof(err)), 0);
+	assert_int_equal(res.nextra, 0);
+	assert_true(has_line(answer, "a=group:BUNDLE 0 1"));
+	assert_true(has_line(answer, "m=application 0 UDP/DTLS/SCTP webrtc-datachannel"));
+	free(text);
+}
+
 /* print the answer to the offer in path; 0 on success */
-static int print_answer(const char *path)
+static int print_answer(const char *path, const struct neg_local *l)
 {
 	size_t len;
 	char *text = load_path(path, &len);
@@ -700,8 +923,7 @@ static int print_answer(const char *path)
 	}
 	rc = sdp_parse(&offer, text, len, err, sizeof(err));
 	if (!rc)
-		rc = negotiate_answer(&offer, &local, &res, answer, sizeof(answer), err,
-				      sizeof(err));
+		rc = negotiate_answer(&offer, l, &res, answer, sizeof(answer), err, sizeof(err));
 	free(text);
 	if (rc) {
 		fprintf(stderr, "%s: %s\n", path, err);
@@ -727,9 +949,22 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_plain_rtp_rejected),
 		cmocka_unit_test(test_buffer_and_args),
+		cmocka_unit_test(test_multi_reoffer),
+		cmocka_unit_test(test_multi_known_and_stopped),
+		cmocka_unit_test(test_multi_limits),
 	};
 
 	if (argc == 3 && !strcmp(argv[1], "--answer"))
-		return print_answer(argv[2]);
+		return print_answer(argv[2], &local);
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "--answer-multi")) {
+		/* VERSION [SKIP]: the o= version, and how many fresh SSRCs to pass over (so that
+		 * already answered m-lines get new ones, as after their party left) */
+		struct neg_local l = local_multi((uint32_t)strtoul(argv[3], NULL, 10));
+		size_t skip = argc == 5 ? strtoul(argv[4], NULL, 10) : 0;
+
+		l.fresh += skip < l.nfresh ? skip : l.nfresh;
+		l.nfresh -= skip < l.nfresh ? skip : l.nfresh;
+		return print_answer(argv[2], &l);
+	}
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

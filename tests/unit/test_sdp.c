@@ -275,8 +275,8 @@ static const struct bad_case {
 	  "line 6: a=mid longer than 31 bytes" },
 	{ HDR "m=audio 9 RTP/AVP 96\r\na=rtpmap:96 averyveryverylongname/8000\r\n", E2BIG,
 	  "line 6: a=rtpmap codec name longer than 15 bytes" },
-	{ HDR "a=group:BUNDLE 0 1 2 3 4 5 6 7 8\r\n", E2BIG,
-	  "line 5: a=group:BUNDLE has more than 8 mids" },
+	{ HDR "a=group:BUNDLE 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\r\n", E2BIG,
+	  "line 5: a=group:BUNDLE has more than 16 mids" },
 	{ HDR "m=audiovisualstuff 9 RTP/AVP 0\r\n", E2BIG,
 	  "line 5: m= media type longer than 15 bytes" },
 };
@@ -329,11 +329,11 @@ static void test_limits(void **state)
 	while (strlen(big) <= SDP_MAX_LEN)
 		append(big, sizeof(big), "a=x-filler:0123456789012345678901234567890123456789\r\n");
 	expect(E2BIG, "limit 65536");
-	/* too many m-lines: the ninth is refused, on its line */
+	/* too many m-lines: the seventeenth is refused, on its line */
 	strcpy(big, HDR);
 	for (int i = 0; i < SDP_MAX_MEDIA + 1; i++)
 		append(big, sizeof(big), "m=audio 9 RTP/AVP 0\r\n");
-	expect(E2BIG, "line 13: more than 8 m= lines");
+	expect(E2BIG, "line 21: more than 16 m= lines");
 	/* too many payload types */
 	strcpy(big, HDR "m=video 9 UDP/TLS/RTP/SAVPF");
 	for (int i = 0; i < SDP_MAX_CODECS + 1; i++)

@@ -1,209 +1,22 @@
 /* The signalling core end to end through its transport interface: customers and agents as
- * the pages drive them (hello, sign-in, queue, ring, accept/decline, offer, hang-up, resume,
- * grace periods), with the real media relay on 127.0.0.1 behind it. */
-#include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-#include <jansson.h>
+ * the pages drive them (hello, sign-in against store accounts, queue, ring, accept/decline,
+ * offer, hang-up, resume, grace periods), with the real media relay on 127.0.0.1 behind it
+ * and a real store in a temporary directory (tests/unit/sigtest.h). */
+#include "sigtest.h"
 
-#include "base/clock.h"
-#include "base/mem.h"
-#include "media/media.h"
-#include "signaling/sig.h"
-
-#define PASSWORD "correct horse"
-#define MAXMSG 64
-
-/* One client connection: what the transport was asked to send and whether it was closed. */
-struct client {
-	struct sig_conn *sc;
-	char *out[MAXMSG];
-	size_t nout, next;
-	bool closed;
-	int close_code;
-};
-
-struct fixture {
-	struct media *media;
-	struct sig *sig;
-	struct client c[6];
-};
-
-static int t_send(void *conn, const char *text, size_t len)
-{
-	struct client *c = conn;
-	assert_true(c->nout < MAXMSG);
-	c->out[c->nout] = malloc(len + 1);
-	memcpy(c->out[c->nout], text, len);
-	c->out[c->nout++][len] = '\0';
-	return 0;
-}
-
-static void t_close(void *conn, int code, const char *reason)
-{
-	struct client *c = conn;
-	(void)reason;
-	c->closed = true;
-	c->close_code = code;
-}
-
-static const struct sig_transport transport = {t_send, t_close};
-
-static void notify(void *arg) { (void)arg; }
-
+/* each test signs in the agent "agent" (any language, any topic) */
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct media_config mc = {
-		.bind_ip = "127.0.0.1", .public_ip = "127.0.0.1", .port_min = 41000,
-		.port_max = 41100, .workers = 1, 
-	};
-	assert_int_equal(media_start(&f->media, &mc, notify, NULL), 0);
-	struct sig_config sc = {.agent_username = "agent", .agent_password = PASSWORD};
-	assert_int_equal(sig_alloc(&f->sig, &sc, f->media, &transport), 0);
-	*state = f;
+	sigtest_setup(state);
+	make_account(*state, "agent", "agent", "", "");
 	return 0;
 }
 
-static void client_clear(struct client *c)
-{
-	for (size_t i = 0; i < c->nout; i++)
-		free(c->out[i]);
-	memset(c, 0, sizeof(*c));
-}
+#define teardown sigtest_teardown
 
-static void client_close(struct client *c)
+static void agent_sign_in(struct fixture *f, struct client *c)
 {
-	sig_conn_closed(c->sc);
-	c->sc = NULL;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	for (size_t i = 0; i < 6; i++) {
-		if (f->c[i].sc)
-			client_close(&f->c[i]);
-		client_clear(&f->c[i]);
-	}
-	mem_deref(f->sig);
-	media_stop(f->media);
-	free(f);
-	return 0;
-}
-
-static void client_open(struct fixture *f, struct client *c)
-{
-	client_clear(c);
-	assert_int_equal(sig_conn_open(f->sig, c, "test", &c->sc), 0);
-}
-
-__attribute__((format(printf, 2, 3)))
-static void say(struct client *c, const char *fmt, ...)
-{
-	char buf[8192];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	sig_conn_recv(c->sc, buf, strlen(buf));
-}
-
-/* The next message sent to c, which must be of this type (the caller json_decref's it). */
-static json_t *expect(struct client *c, const char *type)
-{
-	if (c->next >= c->nout)
-		fail_msg("expected %s, nothing was sent", type);
-	json_error_t jerr;
-	json_t *m = json_loads(c->out[c->next], 0, &jerr);
-	assert_non_null(m);
-	const char *t = json_string_value(json_object_get(m, "type"));
-	if (!t || strcmp(t, type) != 0)
-		fail_msg("expected %s, got %s", type, c->out[c->next]);
-	c->next++;
-	return m;
-}
-
-static void expect_drop(struct client *c, const char *type)
-{
-	json_decref(expect(c, type));
-}
-
-static void expect_error(struct client *c, const char *code)
-{
-	json_t *m = expect(c, "error");
-	const char *got = json_string_value(json_object_get(m, "code"));
-	if (strcmp(got, code) != 0)
-		fail_msg("expected error %s, got %s", code, got);
-	json_decref(m);
-}
-
-static void expect_nothing(struct client *c)
-{
-	if (c->next < c->nout)
-		fail_msg("unexpected message: %s", c->out[c->next]);
-}
-
-static const char *str(json_t *m, const char *k)
-{
-	return json_string_value(json_object_get(m, k));
-}
-
-/* hello as a customer; returns the token (static buffer per call site is enough here). */
-static void customer_hello(struct client *c, char *token, size_t tlen)
-{
-	say(c, "{\"type\":\"hello\",\"version\":1,\"role\":\"customer\"}");
-	json_t *w = expect(c, "welcome");
-	assert_string_equal(str(w, "role"), "customer");
-	assert_false(json_is_true(json_object_get(w, "resumed")));
-	if (token)
-		snprintf(token, tlen, "%s", str(w, "token"));
-	json_decref(w);
-}
-
-static void agent_sign_in(struct client *c)
-{
-	say(c, "{\"type\":\"hello\",\"version\":1,\"role\":\"agent\"}");
-	expect_drop(c, "welcome");
-	say(c, "{\"type\":\"login\",\"username\":\"agent\",\"password\":\"" PASSWORD "\",\"id\":1}");
-	json_t *m = expect(c, "logged_in");
-	assert_string_equal(str(m, "status"), "available");
-	assert_int_equal(json_integer_value(json_object_get(m, "re")), 1);
-	json_decref(m);
-}
-
-/* customer asks, the agent is rung; returns the call id in call */
-static void request_and_ring(struct client *cust, struct client *agent, const char *name,
-			     char *call, size_t clen)
-{
-	say(cust, "{\"type\":\"call_request\",\"name\":\"%s\"}", name);
-	json_t *r = expect(agent, "ring");
-	assert_string_equal(str(r, "name"), name);
-	snprintf(call, clen, "%s", str(r, "call"));
-	json_decref(r);
-	json_t *g = expect(cust, "ringing");
-	assert_string_equal(str(g, "call"), call);
-	json_decref(g);
-}
-
-static void accept_call(struct client *cust, struct client *agent, const char *call)
-{
-	say(agent, "{\"type\":\"accept\",\"call\":\"%s\"}", call);
-	json_t *a = expect(agent, "call_started");
-	assert_string_equal(str(a, "call"), call);
-	assert_string_equal(str(json_object_get(a, "peer"), "role"), "customer");
-	json_decref(a);
-	json_t *c = expect(cust, "call_started");
-	assert_string_equal(str(json_object_get(c, "peer"), "role"), "agent");
-	assert_string_equal(str(json_object_get(c, "peer"), "name"), "agent");
-	assert_false(json_is_true(json_object_get(c, "resumed")));
-	json_decref(c);
+	agent_sign_in_as(f, c, "agent", NULL, 0);
 }
 
 static void test_customer_hello_token(void **state)
@@ -211,10 +24,26 @@ static void test_customer_hello_token(void **state)
 	struct fixture *f = *state;
 	struct client *c = &f->c[0];
 	client_open(f, c);
-	char token[64];
-	customer_hello(c, token, sizeof(token));
-	assert_int_equal(strlen(token), 43);  /* 256 bits, base64url without padding */
-	assert_int_equal(strspn(token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"), 43);
+	say(c, "{\"type\":\"hello\",\"version\":1,\"role\":\"customer\"}");
+	json_t *w = expect(c, "welcome");
+	const char *token = str(w, "token");
+	assert_int_equal(strlen(token), TOKEN_LEN);  /* signed, expiring (signaling/token.h) */
+	assert_int_equal(strspn(token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+			 TOKEN_LEN);
+	assert_string_equal(str(w, "name"), "");
+	json_t *langs = json_object_get(w, "languages"), *topics = json_object_get(w, "topics");
+	assert_int_equal(json_array_size(langs), 2);
+	assert_string_equal(str(json_array_get(langs, 1), "code"), "es");
+	assert_string_equal(str(json_array_get(langs, 1), "name"), "Español");
+	assert_int_equal(json_array_size(topics), 2);
+	assert_string_equal(str(json_array_get(topics, 0), "code"), "general");
+	/* the session is in the store, by the token's hash only */
+	uint8_t hash[TOKEN_DIGEST_LEN];
+	token_digest(token, hash);
+	struct store_customer *rec = NULL;
+	assert_int_equal(store_customer_find(f->store, hash, &rec), 0);
+	mem_deref(rec);
+	json_decref(w);
 }
 
 static void test_version_and_order(void **state)
@@ -246,12 +75,30 @@ static void test_agent_sign_in(void **state)
 	json_decref(w);
 	say(a, "{\"type\":\"set_status\",\"status\":\"available\"}");
 	expect_error(a, "login_required");
-	say(a, "{\"type\":\"login\",\"username\":\"agent\",\"password\":\"wrong\"}");
-	expect_error(a, "bad_credentials");
-	say(a, "{\"type\":\"login\",\"username\":\"Agent\",\"password\":\"" PASSWORD "\"}");
+	say(a, "{\"type\":\"login\",\"username\":\"agent\",\"password\":\"wrong\",\"id\":7}");
+	say(a, "{\"type\":\"login\",\"username\":\"agent\",\"password\":\"x\",\"id\":8}");
+	json_t *e = expect(a, "error");  /* at once: the first is still being checked */
+	assert_string_equal(str(e, "code"), "bad_state");
+	assert_int_equal(num(e, "re"), 8);
+	json_decref(e);
+	say(a, "{\"type\":\"set_status\",\"status\":\"available\"}");
+	expect_error(a, "login_required");  /* not signed in while the check runs */
+	wait_msg(f, a);
+	e = expect(a, "error");
+	assert_string_equal(str(e, "code"), "bad_credentials");
+	assert_int_equal(num(e, "re"), 7);
+	json_decref(e);
+	say(a, "{\"type\":\"login\",\"username\":\"nobody\",\"password\":\"" PASSWORD "\"}");
+	wait_msg(f, a);
 	expect_error(a, "bad_credentials");
 	say(a, "{\"type\":\"login\",\"username\":\"agent\",\"password\":\"" PASSWORD "\"}");
-	expect_drop(a, "logged_in");
+	wait_msg(f, a);
+	json_t *l = expect(a, "logged_in");
+	assert_string_equal(str(l, "status"), "available");
+	assert_int_equal(json_array_size(json_object_get(l, "languages")), 0);
+	assert_true(num(l, "expires") > (json_int_t)clock_wall_ms());
+	json_decref(l);
+	assert_true(atomic_load(&sigtest_wakes) > 0);  /* the worker woke the loop each time */
 	say(a, "{\"type\":\"set_status\",\"status\":\"away\",\"id\":3}");
 	json_t *s = expect(a, "status");
 	assert_string_equal(str(s, "status"), "away");
@@ -270,6 +117,7 @@ static void test_failed_sign_ins_close(void **state)
 	for (int i = 0; i < 5; i++) {
 		assert_false(a->closed);
 		say(a, "{\"type\":\"login\",\"username\":\"agent\",\"password\":\"guess%d\"}", i);
+		wait_msg(f, a);
 		expect_error(a, "bad_credentials");
 	}
 	assert_true(a->closed);
@@ -282,11 +130,11 @@ static void test_call_and_customer_hangup(void **state)
 	struct client *cust = &f->c[0], *agent = &f->c[1];
 	client_open(f, cust);
 	client_open(f, agent);
-	agent_sign_in(agent);
+	agent_sign_in(f, agent);
 	customer_hello(cust, NULL, 0);
 	char call[32];
 	request_and_ring(cust, agent, "Ann Example", call, sizeof(call));
-	accept_call(cust, agent, call);
+	accept_call(cust, agent, call, "agent");
 	say(cust, "{\"type\":\"call_request\",\"name\":\"again\"}");
 	expect_error(cust, "already_in_call");
 	say(cust, "{\"type\":\"hangup\",\"call\":\"%s\"}", call);
@@ -298,13 +146,25 @@ static void test_call_and_customer_hangup(void **state)
 	assert_string_equal(str(e, "call"), call);
 	assert_string_equal(str(e, "by"), "customer");
 	json_decref(e);
+	json_t *st = expect(agent, "status");
+	assert_string_equal(str(st, "status"), "wrap_up");
+	json_decref(st);
 	say(agent, "{\"type\":\"hangup\",\"call\":\"%s\"}", call);
 	expect_error(agent, "unknown_call");
-	/* the agent is free again: the next customer rings at once */
+	/* in wrap-up the agent is not rung: the next customer waits until Finish */
 	struct client *cust2 = &f->c[2];
 	client_open(f, cust2);
 	customer_hello(cust2, NULL, 0);
-	request_and_ring(cust2, agent, "Bo", call, sizeof(call));
+	say(cust2, "{\"type\":\"call_request\",\"name\":\"Bo\"}");
+	assert_int_equal(queued_position(cust2), 1);
+	expect_nothing(agent);
+	say(agent, "{\"type\":\"wrap_up\",\"call\":\"%s\",\"outcome\":\"resolved\"}", call);
+	expect_drop(agent, "wrapped_up");
+	expect_drop(agent, "status");
+	json_t *r = expect(agent, "ring");
+	assert_string_equal(str(r, "name"), "Bo");
+	json_decref(r);
+	expect_drop(cust2, "ringing");
 }
 
 static void test_agent_hangup_and_strangers(void **state)
@@ -314,7 +174,7 @@ static void test_agent_hangup_and_strangers(void **state)
 	client_open(f, cust);
 	client_open(f, agent);
 	client_open(f, other);
-	agent_sign_in(agent);
+	agent_sign_in(f, agent);
 	customer_hello(cust, NULL, 0);
 	customer_hello(other, NULL, 0);
 	char call[32];
@@ -323,7 +183,7 @@ static void test_agent_hangup_and_strangers(void **state)
 	expect_error(agent, "bad_state");  /* a ringing call is declined, not hung up */
 	say(agent, "{\"type\":\"offer\",\"call\":\"%s\",\"sdp\":\"v=0\"}", call);
 	expect_error(agent, "bad_state");
-	accept_call(cust, agent, call);
+	accept_call(cust, agent, call, "agent");
 	say(other, "{\"type\":\"hangup\",\"call\":\"%s\"}", call);
 	expect_error(other, "unknown_call");  /* not theirs: it does not exist for them */
 	say(agent, "{\"type\":\"accept\",\"call\":\"%s\"}", call);
@@ -333,14 +193,6 @@ static void test_agent_hangup_and_strangers(void **state)
 	assert_string_equal(str(e, "by"), "agent");
 	json_decref(e);
 	expect_drop(agent, "call_ended");
-}
-
-static unsigned queued_position(struct client *c)
-{
-	json_t *q = expect(c, "queued");
-	unsigned pos = (unsigned)json_integer_value(json_object_get(q, "position"));
-	json_decref(q);
-	return pos;
 }
 
 static void test_queue_then_agent(void **state)
@@ -361,7 +213,7 @@ static void test_queue_then_agent(void **state)
 	snprintf(call2, sizeof(call2), "%s", str(q2, "call"));
 	json_decref(q2);
 	/* an agent signs in: the oldest request rings, the second moves up */
-	agent_sign_in(agent);
+	agent_sign_in(f, agent);
 	json_t *r = expect(agent, "ring");
 	assert_string_equal(str(r, "name"), "First");
 	json_decref(r);
@@ -381,7 +233,7 @@ static void test_decline_requeues(void **state)
 	struct client *cust = &f->c[0], *agent = &f->c[1];
 	client_open(f, cust);
 	client_open(f, agent);
-	agent_sign_in(agent);
+	agent_sign_in(f, agent);
 	customer_hello(cust, NULL, 0);
 	char call[32];
 	request_and_ring(cust, agent, "Ann", call, sizeof(call));
@@ -403,7 +255,7 @@ static void test_customer_cancels_ring(void **state)
 	struct client *cust = &f->c[0], *agent = &f->c[1];
 	client_open(f, cust);
 	client_open(f, agent);
-	agent_sign_in(agent);
+	agent_sign_in(f, agent);
 	customer_hello(cust, NULL, 0);
 	char call[32];
 	request_and_ring(cust, agent, "Ann", call, sizeof(call));
@@ -420,7 +272,7 @@ static void test_no_answer_sets_away(void **state)
 	struct client *cust = &f->c[0], *agent = &f->c[1];
 	client_open(f, cust);
 	client_open(f, agent);
-	agent_sign_in(agent);
+	agent_sign_in(f, agent);
 	customer_hello(cust, NULL, 0);
 	char call[32];
 	request_and_ring(cust, agent, "Ann", call, sizeof(call));
@@ -430,11 +282,24 @@ static void test_no_answer_sets_away(void **state)
 	json_t *rc = expect(agent, "ring_cancelled");
 	assert_string_equal(str(rc, "reason"), "no_answer");
 	json_decref(rc);
-	json_t *st = expect(agent, "status");
+	/* one lapse: still available, and as the only agent it is rung again */
+	json_t *r = expect(agent, "ring");
+	assert_string_equal(str(r, "call"), call);
+	json_decref(r);
+	expect_drop(cust, "ringing");
+	sig_tick(f->sig, clock_ms() + SIG_RING_TIMEOUT_MS + 1000);
+	rc = expect(agent, "ring_cancelled");
+	assert_string_equal(str(rc, "reason"), "no_answer");
+	json_decref(rc);
+	json_t *st = expect(agent, "status");  /* two in a row: away */
 	assert_string_equal(str(st, "status"), "away");
 	assert_string_equal(str(st, "reason"), "no_answer");
 	json_decref(st);
-	assert_int_equal(queued_position(cust), 1);
+	json_t *q = expect(cust, "queued");    /* kept waiting, and told nobody can take it now */
+	assert_int_equal(num(q, "position"), 1);
+	assert_int_equal(num(q, "agents"), 0);
+	assert_true(json_is_null(json_object_get(q, "estimated_wait_s")));
+	json_decref(q);
 	/* back to available: the waiting customer rings again */
 	say(agent, "{\"type\":\"set_status\",\"status\":\"available\"}");
 	expect_drop(agent, "status");
@@ -447,11 +312,11 @@ static void test_resume_in_call(void **state)
 	struct client *cust = &f->c[0], *agent = &f->c[1], *again = &f->c[2];
 	client_open(f, cust);
 	client_open(f, agent);
-	agent_sign_in(agent);
-	char token[64], call[32];
+	agent_sign_in(f, agent);
+	char token[TOKEN_STR_MAX], call[32];
 	customer_hello(cust, token, sizeof(token));
 	request_and_ring(cust, agent, "Ann", call, sizeof(call));
-	accept_call(cust, agent, call);
+	accept_call(cust, agent, call, "agent");
 	client_close(cust);  /* the page reloads */
 	json_t *p = expect(agent, "peer_state");
 	assert_string_equal(str(p, "state"), "disconnected");
@@ -462,7 +327,9 @@ static void test_resume_in_call(void **state)
 	assert_true(json_is_true(json_object_get(w, "resumed")));
 	assert_string_equal(str(w, "token"), token);
 	assert_string_equal(str(w, "call"), call);
+	assert_string_equal(str(w, "name"), "Ann");
 	json_decref(w);
+	expect_drop(again, "chat_history");
 	json_t *s = expect(again, "call_started");
 	assert_string_equal(str(s, "call"), call);
 	assert_true(json_is_true(json_object_get(s, "resumed")));
@@ -483,11 +350,11 @@ static void test_grace_expires(void **state)
 	struct client *cust = &f->c[0], *agent = &f->c[1];
 	client_open(f, cust);
 	client_open(f, agent);
-	agent_sign_in(agent);
-	char call[32], token[64];
+	agent_sign_in(f, agent);
+	char call[32], token[TOKEN_STR_MAX];
 	customer_hello(cust, token, sizeof(token));
 	request_and_ring(cust, agent, "Ann", call, sizeof(call));
-	accept_call(cust, agent, call);
+	accept_call(cust, agent, call, "agent");
 	client_close(cust);
 	expect_drop(agent, "peer_state");
 	sig_tick(f->sig, clock_ms() + SIG_CALL_GRACE_MS - 5000);
@@ -505,6 +372,7 @@ static void test_grace_expires(void **state)
 	assert_true(json_is_true(json_object_get(w, "resumed")));
 	assert_null(json_object_get(w, "call"));
 	json_decref(w);
+	expect_drop(again, "chat_history");
 	expect_nothing(again);
 }
 
@@ -514,25 +382,31 @@ static void test_agent_reload_resumes(void **state)
 	struct client *cust = &f->c[0], *agent = &f->c[1], *agent2 = &f->c[2];
 	client_open(f, cust);
 	client_open(f, agent);
-	agent_sign_in(agent);
+	agent_sign_in(f, agent);
 	char call[32];
 	customer_hello(cust, NULL, 0);
 	request_and_ring(cust, agent, "Ann", call, sizeof(call));
-	accept_call(cust, agent, call);
+	accept_call(cust, agent, call, "agent");
 	client_close(agent);
 	expect_drop(cust, "peer_state");
 	client_open(f, agent2);
 	say(agent2, "{\"type\":\"hello\",\"version\":1,\"role\":\"agent\"}");
 	expect_drop(agent2, "welcome");
 	say(agent2, "{\"type\":\"login\",\"username\":\"agent\",\"password\":\"" PASSWORD "\"}");
+	wait_msg(f, agent2);
 	json_t *l = expect(agent2, "logged_in");
 	assert_string_equal(str(l, "call"), call);
+	assert_string_equal(str(l, "status"), "busy");
 	json_decref(l);
 	json_t *s = expect(agent2, "call_started");
 	assert_string_equal(str(s, "call"), call);
 	assert_true(json_is_true(json_object_get(s, "resumed")));
 	assert_string_equal(str(json_object_get(s, "peer"), "name"), "Ann");
+	assert_string_equal(str(s, "language"), "en");
 	json_decref(s);
+	json_t *h = expect(agent2, "chat_history");
+	assert_string_equal(str(h, "call"), call);
+	json_decref(h);
 	json_t *p = expect(cust, "peer_state");
 	assert_string_equal(str(p, "state"), "connected");
 	json_decref(p);
@@ -544,26 +418,40 @@ static void test_second_sign_in_replaces(void **state)
 	struct client *a1 = &f->c[0], *a2 = &f->c[1];
 	client_open(f, a1);
 	client_open(f, a2);
-	agent_sign_in(a1);
-	agent_sign_in(a2);
+	agent_sign_in(f, a1);
+	agent_sign_in(f, a2);
 	expect_error(a1, "session_replaced");
 	assert_true(a1->closed);
 	assert_int_equal(a1->close_code, SIG_CLOSE_REPLACED);
 	assert_false(a2->closed);
 }
 
-static void test_session_expires(void **state)
+/* A session that left memory comes back from the store with its token (name and chat);
+ * a forged or garbled token starts a new session. */
+static void test_session_from_store(void **state)
 {
 	struct fixture *f = *state;
 	struct client *c = &f->c[0], *again = &f->c[1];
 	client_open(f, c);
-	char token[64];
+	char token[TOKEN_STR_MAX];
 	customer_hello(c, token, sizeof(token));
+	say(c, "{\"type\":\"chat\",\"text\":\"hi\",\"name\":\"Ann\"}");
+	expect_drop(c, "chat");
 	client_close(c);
 	sig_tick(f->sig, clock_ms() + SIG_RESUME_MS + 1000);
 	client_open(f, again);
-	say(again, "{\"type\":\"hello\",\"version\":1,\"role\":\"customer\",\"token\":\"%s\"}", token);
-	json_t *w = expect(again, "welcome");
+	json_t *w = customer_resume(again, token);
+	assert_true(json_is_true(json_object_get(w, "resumed")));
+	assert_string_equal(str(w, "token"), token);
+	assert_string_equal(str(w, "name"), "Ann");
+	json_decref(w);
+	json_t *h = expect(again, "chat_history");
+	assert_int_equal(json_array_size(json_object_get(h, "messages")), 1);
+	json_decref(h);
+	client_close(again);
+	token[10] = token[10] == 'A' ? 'B' : 'A';  /* the signature no longer matches */
+	client_open(f, again);
+	w = customer_resume(again, token);
 	assert_false(json_is_true(json_object_get(w, "resumed")));
 	assert_string_not_equal(str(w, "token"), token);
 	json_decref(w);
@@ -594,11 +482,11 @@ static void test_offer_refused_keeps_connection(void **state)
 	struct client *cust = &f->c[0], *agent = &f->c[1];
 	client_open(f, cust);
 	client_open(f, agent);
-	agent_sign_in(agent);
+	agent_sign_in(f, agent);
 	char call[32];
 	customer_hello(cust, NULL, 0);
 	request_and_ring(cust, agent, "Ann", call, sizeof(call));
-	accept_call(cust, agent, call);
+	accept_call(cust, agent, call, "agent");
 	say(cust, "{\"type\":\"offer\",\"call\":\"%s\",\"sdp\":\"not an offer\",\"id\":\"o1\"}", call);
 	json_t *e = expect(cust, "error");
 	assert_string_equal(str(e, "code"), "media_error");
@@ -629,11 +517,11 @@ static void test_offer_answer(void **state)
 	struct client *cust = &f->c[0], *agent = &f->c[1];
 	client_open(f, cust);
 	client_open(f, agent);
-	agent_sign_in(agent);
+	agent_sign_in(f, agent);
 	char call[32];
 	customer_hello(cust, NULL, 0);
 	request_and_ring(cust, agent, "Ann", call, sizeof(call));
-	accept_call(cust, agent, call);
+	accept_call(cust, agent, call, "agent");
 	json_t *offer = json_pack("{s:s, s:s, s:s, s:i}", "type", "offer", "call", call, "sdp", sdp,
 				  "id", 4);
 	char *text = json_dumps(offer, JSON_COMPACT);
@@ -663,7 +551,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_grace_expires, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_agent_reload_resumes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_sign_in_replaces, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_session_expires, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_from_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queued_customer_leaves, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_offer_refused_keeps_connection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_offer_answer, setup, teardown),

@@ -439,6 +439,84 @@ static void test_contact_earlier(void **state)
 	assert_int_equal(seen[1], 0);
 }
 
+static void test_customer_update(void **state)
+{
+	struct fx *f = *state;
+	int64_t id = add_customer(f->st, "tok");
+	struct store_customer u = { .id = id, .name = "Ana Díaz" };
+	assert_int_equal(store_customer_update(f->st, &u), 0);
+	struct store_customer *c;
+	assert_int_equal(store_customer_get(f->st, id, &c), 0);
+	assert_string_equal(c->name, "Ana Díaz");
+	assert_string_equal(c->language, "es");     /* NULL fields are left as they were */
+	assert_string_equal(c->topic, "billing");
+	mem_deref(c);
+	u = (struct store_customer){ .id = id, .language = "en", .topic = "" };
+	assert_int_equal(store_customer_update(f->st, &u), 0);
+	assert_int_equal(store_customer_get(f->st, id, &c), 0);
+	assert_string_equal(c->name, "Ana Díaz");
+	assert_string_equal(c->language, "en");
+	assert_string_equal(c->topic, "");
+	mem_deref(c);
+	u = (struct store_customer){ .id = id + 5, .name = "x" };
+	assert_int_equal(store_customer_update(f->st, &u), ENOENT);
+	u = (struct store_customer){ .id = id, .language = "e n" };
+	assert_int_equal(store_customer_update(f->st, &u), EINVAL);
+}
+
+struct handled {
+	int n;
+	int64_t ids[8];
+};
+
+static int collect_handled(const struct store_contact *c, void *arg)
+{
+	struct handled *h = arg;
+	h->ids[h->n++] = c->id;
+	return 0;
+}
+
+/* start-up closes what the last run left open; handle times come from answered, ended,
+ * not interrupted contacts */
+static void test_contact_close_open_and_handled(void **state)
+{
+	struct fx *f = *state;
+	int64_t sid = add_customer(f->st, "tok"), id[5];
+	const struct store_contact in[5] = {
+		{ .session_id = sid, .queued_ms = 1, .answered_ms = 2, .ended_ms = 3, .outcome = "resolved" },
+		{ .session_id = sid, .queued_ms = 1, .answered_ms = 2 },        /* open, in a call */
+		{ .session_id = sid, .queued_ms = 1 },                          /* open, waiting */
+		{ .session_id = sid, .queued_ms = 1, .ended_ms = 3, .outcome = "abandoned" },
+		{ .session_id = sid, .queued_ms = 1, .answered_ms = 5, .ended_ms = 9 },
+	};
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(store_contact_create(f->st, &in[i], &id[i]), 0);
+	unsigned n = 0;
+	assert_int_equal(store_contact_close_open(f->st, 7777, "interrupted", &n), 0);
+	assert_int_equal(n, 2);
+	struct store_contact *c;
+	assert_int_equal(store_contact_get(f->st, id[1], &c), 0);
+	assert_int_equal(c->ended_ms, 7777);
+	assert_string_equal(c->outcome, "interrupted");
+	mem_deref(c);
+	assert_int_equal(store_contact_get(f->st, id[0], &c), 0);
+	assert_int_equal(c->ended_ms, 3);              /* closed ones are untouched */
+	assert_string_equal(c->outcome, "resolved");
+	mem_deref(c);
+	assert_int_equal(store_contact_close_open(f->st, 8888, "interrupted", &n), 0);
+	assert_int_equal(n, 0);                        /* nothing open any more */
+	assert_int_equal(store_contact_close_open(f->st, 0, "interrupted", NULL), EINVAL);
+	assert_int_equal(store_contact_close_open(f->st, 1, "Not A Token", NULL), EINVAL);
+	struct handled h = { 0 };
+	assert_int_equal(store_contact_list_handled(f->st, 0, collect_handled, &h), 0);
+	assert_int_equal(h.n, 2);                      /* newest first, no interrupted one */
+	assert_int_equal(h.ids[0], id[4]);
+	assert_int_equal(h.ids[1], id[0]);
+	h.n = 0;
+	assert_int_equal(store_contact_list_handled(f->st, 1, collect_handled, &h), 0);
+	assert_int_equal(h.n, 1);
+}
+
 static int collect_offers(const struct store_offer *o, void *arg)
 {
 	struct store_offer *out = arg;
@@ -609,6 +687,7 @@ int main(void)
 		T(test_account_errors), T(test_account_verify_disable_remove),
 		T(test_customer_sessions), T(test_chat), T(test_chat_limits),
 		T(test_contact_lifecycle), T(test_contact_errors), T(test_contact_earlier),
+		T(test_customer_update), T(test_contact_close_open_and_handled),
 		T(test_offers), T(test_interpreter_legs), T(test_audit),
 		cmocka_unit_test(test_names), T(test_two_connections_and_busy_wait),
 	};

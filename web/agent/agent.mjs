@@ -1,33 +1,95 @@
-// The agent's console: sign in, be available, answer a ring, talk, hang up. The password is
-// kept in memory only, to sign in again after a dropped connection; after a reload the agent
-// signs in again and a call still in its grace period resumes.
-import { CallMedia, LocalMedia, RapportClient, setText } from '/lib/rapport.mjs';
+// The agent console (issue 3): sign in, status, the ring with who is calling and why (name,
+// language, topic, chat so far, earlier contacts), Accept/Decline, the call with chat, and the
+// wrap-up. The agent token from logged_in is kept in sessionStorage (never the password), so
+// a reload or a dropped connection signs in again by itself and the call or wrap-up resumes.
+
+import { CallMedia, LocalMedia, RapportClient, mediaErrorText } from '/lib/rapport.mjs';
+import { ChatView } from '/lib/chat.mjs';
+import { CallControls, VideoStage } from '/lib/callui.mjs';
+import { setText } from '/lib/dom.mjs';
+import { renderEarlier } from './earlier.mjs';
 
 const $ = (id) => document.getElementById(id);
-const ui = {
-  signin: $('signin'), username: $('username'), password: $('password'), console: $('console'),
-  status: $('status'), ringing: $('ringing'), alert: $('ring-alert'), accept: $('accept'),
-  decline: $('decline'), state: $('state'), detail: $('detail'), remote: $('remote'),
-  self: $('self'), hangup: $('hangup'),
-};
+const ui = {};
+for (const id of ['bar', 'who', 'status', 'signout', 'state', 'detail', 'signin', 'username', 'password',
+  'signin-error', 'signin-button', 'console', 'idle', 'idle-title', 'idle-text', 'skills', 'ring',
+  'ring-alert', 'ring-language', 'ring-topic', 'ring-returning', 'ring-countdown', 'accept', 'decline',
+  'call', 'call-title', 'stage', 'controls', 'wrapup', 'outcome', 'notes', 'wrapup-error', 'finish',
+  'customer', 'customer-name', 'chat', 'earlier']) {
+  ui[id.replace(/-(.)/g, (_, c) => c.toUpperCase())] = $(id);
+}
+
+const STATUS_WORDS = { available: 'Available', away: 'Away', busy: 'Busy', wrap_up: 'Wrap-up' };
+const TITLE = document.title;
 
 const client = new RapportClient('agent');
-let creds = null;      // {username, password} once signed in
-let connected = false; // hello answered
-let ring = null;       // the call ringing here
-let call = null;       // the call in progress
-let media = null;
-const local = new LocalMedia(ui.self);
+const stage = new VideoStage('Customer video');
+const local = new LocalMedia(stage.self);
+const controls = new CallControls(local, () => hangup());
+const chat = new ChatView({
+  self: 'agent',
+  label: 'Chat with the customer',
+  names: (m) => (m.from === 'agent' ? (m.name === me.username ? 'You' : m.name) : m.from === 'customer' ? (m.name || 'Customer') : 'Service'),
+  send: (text) => client.request('chat', { call: focus.call, text }).then((msg) => msg.message),
+});
+ui.stage.append(stage.el);
+ui.controls.append(controls.el);
+ui.chat.append(chat.el);
 
-const STATUS_WORDS = { available: 'Available', away: 'Away' };
+const me = { username: '', status: 'available', signingIn: false };
+// The customer on the screen: the call ringing, in progress or being wrapped up.
+const focus = { call: null, phase: null, name: '', ringTimer: null };
+let media = null;
+
+/* ------------------------------------------------------------------ showing */
 
 function show(state, detail = '') {
   setText(ui.state, state);
   setText(ui.detail, detail);
 }
 
-function idleState() {
-  return STATUS_WORDS[ui.status.value] || 'Available';
+function setView(view) {
+  ui.signin.hidden = view !== 'signin';
+  ui.console.hidden = view === 'signin';
+  ui.bar.hidden = view === 'signin';
+  ui.idle.hidden = view !== 'idle';
+  ui.ring.hidden = view !== 'ring';
+  ui.call.hidden = view !== 'call';
+  ui.wrapup.hidden = view !== 'wrapup';
+  ui.customer.hidden = !['ring', 'call', 'wrapup'].includes(view);
+  stage.setMode(view === 'call' ? 'call' : 'off');
+  controls.show(view === 'call');
+  document.title = view === 'ring' ? `Ringing: ${focus.name} – ${TITLE}` : TITLE;
+}
+
+function showIdle(detail = '') {
+  clearFocus();
+  setView('idle');
+  const away = me.status === 'away';
+  setText(ui.idleTitle, away ? 'You are away' : 'Waiting for calls');
+  setText(ui.idleText, away ? 'No calls ring here. Set your status to Available to take calls.'
+    : 'Calls that match your languages and skills will ring here.');
+  show(STATUS_WORDS[me.status] || 'Available', detail);
+}
+
+function setStatus(status) {
+  me.status = status;
+  ui.status.value = status;
+  ui.status.disabled = status === 'busy' || status === 'wrap_up';
+  ui.signout.disabled = ui.status.disabled; // finish the call and its wrap-up first
+}
+
+function showCustomer(msg) {
+  setText(ui.customerName, msg.name || 'Customer');
+  renderEarlier(ui.earlier, msg.earlier);
+}
+
+function clearFocus() {
+  clearInterval(focus.ringTimer);
+  Object.assign(focus, { call: null, phase: null, name: '', ringTimer: null });
+  chat.clear();
+  ui.earlier.replaceChildren();
+  endMedia();
 }
 
 function endMedia() {
@@ -36,139 +98,278 @@ function endMedia() {
   local.stop();
 }
 
-function showRing(msg) {
-  ring = msg.call;
-  setText(ui.alert, `Incoming call from ${msg.name}`);
-  ui.ringing.hidden = false;
-  ui.accept.disabled = false;
-  ui.decline.disabled = false;
-  show('Ringing', `${msg.name} would like to talk.`);
+/* ------------------------------------------------------------------ sign-in */
+
+function signinError(text) {
+  setText(ui.signinError, text || '');
+  ui.signinError.hidden = !text;
 }
 
-function hideRing() {
-  ring = null;
-  ui.ringing.hidden = true;
-  setText(ui.alert, '');
+function showSignin(detail = '') {
+  clearFocus();
+  me.signingIn = false;
+  ui.signinButton.disabled = false;
+  setView('signin');
+  show('Signed out', detail);
 }
 
-async function signIn() {
+async function login() {
+  const creds = { username: ui.username.value.trim(), password: ui.password.value };
+  me.signingIn = true;
+  ui.signinButton.disabled = true;
+  show('Signing in…');
   try {
-    const ok = await client.request('login', creds);
-    ui.signin.hidden = true;
-    ui.console.hidden = false;
-    ui.status.value = ok.status;
-    if (!ok.call && call) { // it ended while we were away
-      call = null;
-      endMedia();
-      ui.hangup.disabled = true;
-      show('Call ended', 'The connection was lost.');
-      return;
-    }
-    if (ring && ok.call !== ring) hideRing();
-    if (!call && !ring) show(idleState(), `Signed in as ${ok.username}.`);
+    await client.sendNow('login', creds);
+    ui.password.value = '';
   } catch (err) {
-    if (err.code === 'disconnected') return; // signs in again once reconnected
-    creds = null;
-    ui.signin.hidden = false;
-    ui.console.hidden = true;
-    show('Signed out', err.code === 'bad_credentials' ? 'Sign-in failed: wrong username or password.' : err.message);
+    if (err.code === 'disconnected') return; // signs in once reconnected
+    me.signingIn = false;
+    ui.signinButton.disabled = false;
+    show('Signed out');
+    signinError(err.code === 'bad_credentials' ? 'Sign-in failed: wrong username or password.' : err.message);
+    ui.password.focus();
   }
 }
 
 ui.signin.addEventListener('submit', (ev) => {
   ev.preventDefault();
-  creds = { username: ui.username.value.trim(), password: ui.password.value };
-  show('Signing in', '');
-  if (connected) signIn();
-  else client.connect(); // signs in once the connection is open
+  signinError('');
+  if (client.ws?.readyState === WebSocket.OPEN && !client.ready) login();
+  else {
+    me.signingIn = true;
+    client.connect(); // login() once welcome arrives
+  }
 });
 
-ui.status.addEventListener('change', () => {
-  client.send('set_status', { status: ui.status.value });
+ui.signout.addEventListener('click', () => {
+  client.forget();
+  client.close();
+  me.username = '';
+  showSignin('You signed out.');
+});
+
+/* ------------------------------------------------------------------ actions */
+
+ui.status.addEventListener('change', async () => {
+  const want = ui.status.value;
+  try {
+    const msg = await client.request('set_status', { status: want });
+    setStatus(msg.status);
+  } catch (err) {
+    setStatus(me.status);
+    setText(ui.detail, `Status not changed: ${err.message}`);
+  }
 });
 
 ui.accept.addEventListener('click', async () => {
-  if (!ring) return;
-  const id = ring;
+  if (focus.phase !== 'ring') return;
+  const call = focus.call;
   ui.accept.disabled = true;
   ui.decline.disabled = true;
   try {
     await local.get();
   } catch (err) {
-    setText(ui.detail, `Your camera or microphone is not available: ${err.message}`);
+    setText(ui.detail, mediaErrorText(err));
     ui.accept.disabled = false;
     ui.decline.disabled = false;
     return;
   }
-  client.request('accept', { call: id }).catch((err) => setText(ui.detail, err.message));
+  client.request('accept', { call }).catch((err) => {
+    if (focus.call === call) setText(ui.detail, `Could not accept: ${err.message}`);
+  });
 });
 
 ui.decline.addEventListener('click', () => {
-  if (ring) client.send('decline', { call: ring });
+  if (focus.phase === 'ring') client.send('decline', { call: focus.call });
 });
 
-ui.hangup.addEventListener('click', () => {
-  if (call) client.send('hangup', { call });
+function hangup() {
+  if (focus.phase === 'call') client.send('hangup', { call: focus.call });
+}
+
+ui.wrapup.addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  if (focus.phase !== 'wrapup') return;
+  const fields = { call: focus.call, outcome: ui.outcome.value };
+  const notes = ui.notes.value.trim();
+  if (notes) fields.notes = notes;
+  ui.finish.disabled = true;
+  ui.wrapupError.hidden = true;
+  try {
+    await client.request('wrap_up', fields);
+    ui.notes.value = '';
+    ui.outcome.selectedIndex = 0;
+    showIdle('Wrap-up saved.');
+  } catch (err) {
+    setText(ui.wrapupError, `Not saved: ${err.message}. Please try again.`);
+    ui.wrapupError.hidden = false;
+  } finally {
+    ui.finish.disabled = false;
+  }
 });
+
+/* ------------------------------------------------------------------ rapportd's messages */
 
 client.on('open', () => {
-  connected = true;
-  if (creds) signIn();
+  if (client.token()) return; // hello carried the token: logged_in or bad_token follows
+  if (me.signingIn) login();
+  else showSignin();
 });
 
 client.on('close', (ev) => {
-  connected = false;
-  if (ev.final) show('Signed out', ev.code === 4001 ? 'You signed in somewhere else.' : 'Disconnected. Reload the page to sign in again.');
-  else setText(ui.detail, 'Connection lost, reconnecting…');
+  if (ev.final) {
+    showSignin(ev.code === 4001 ? 'You signed in somewhere else.' : 'Disconnected. Sign in again.');
+  } else if (!ui.console.hidden) {
+    setText(ui.detail, 'The connection dropped. Reconnecting…');
+  }
+});
+
+client.on('error', (msg) => {
+  if (msg.code === 'bad_token') {
+    showSignin('Please sign in again.');
+    return;
+  }
+  if (msg.re === undefined) setText(ui.detail, msg.message);
+});
+
+client.on('logged_in', (msg) => {
+  me.username = msg.username;
+  me.signingIn = false;
+  ui.signinButton.disabled = false;
+  signinError('');
+  setText(ui.who, `Signed in as ${msg.username}`);
+  const langs = msg.languages?.length ? msg.languages.join(', ') : 'all';
+  const skills = msg.skills?.length ? msg.skills.join(', ') : 'all';
+  setText(ui.skills, `Your languages: ${langs}. Your topics: ${skills}.`);
+  setStatus(msg.status);
+  if (msg.call) return; // ring, call_started or status wrap_up follows
+  showIdle(`Signed in as ${msg.username}.`);
 });
 
 client.on('status', (msg) => {
-  ui.status.value = msg.status;
-  if (!call && !ring) show(idleState(), msg.reason === 'no_answer' ? 'Set to Away: a call rang unanswered.' : '');
+  setStatus(msg.status);
+  if (msg.status === 'wrap_up' && msg.call) {
+    showWrapup(msg.call);
+    return;
+  }
+  if (focus.phase) return; // ring or call on screen; status shown in the bar
+  showIdle(msg.reason === 'no_answer' ? 'You were set to Away because two calls rang unanswered.' : '');
 });
 
-client.on('ring', showRing);
+client.on('ring', (msg) => {
+  clearFocus();
+  Object.assign(focus, { call: msg.call, phase: 'ring', name: msg.name || 'A customer' });
+  setText(ui.ringAlert, `Incoming call from ${focus.name}`);
+  setText(ui.ringLanguage, msg.language_name || msg.language || '—');
+  setText(ui.ringTopic, msg.topic_name || msg.topic || '—');
+  ui.ringReturning.hidden = !msg.returning;
+  showCustomer(msg);
+  chat.setHistory(msg.chat || []);
+  ui.accept.disabled = false;
+  ui.decline.disabled = false;
+  setView('ring');
+  show('Ringing', `${focus.name} would like to talk.`);
+  countdown(msg.timeout_s);
+});
+
+function countdown(seconds) {
+  if (!seconds) {
+    setText(ui.ringCountdown, '');
+    return;
+  }
+  const end = Date.now() + seconds * 1000;
+  const tick = () => {
+    const left = Math.max(0, Math.ceil((end - Date.now()) / 1000));
+    setText(ui.ringCountdown, `Answer within ${left} second${left === 1 ? '' : 's'}.`);
+  };
+  tick();
+  focus.ringTimer = setInterval(tick, 1000);
+}
 
 client.on('ring_cancelled', (msg) => {
-  if (msg.call !== ring) return;
-  hideRing();
-  const why = { declined: 'Declined.', no_answer: 'The call was not answered.', cancelled: 'The customer hung up.' };
-  show(idleState(), why[msg.reason] || '');
+  if (msg.call !== focus.call || focus.phase !== 'ring') return;
+  const why = {
+    declined: 'You declined the call.',
+    no_answer: 'The call was not answered in time and went to the next agent.',
+    cancelled: 'The customer hung up before you answered.',
+    agent_left: 'The call went to another agent while you were disconnected.',
+  };
+  showIdle(why[msg.reason] || 'The call stopped ringing.');
 });
 
 client.on('call_started', async (msg) => {
-  hideRing();
-  call = msg.call;
-  ui.hangup.disabled = false;
-  show('In call', `With ${msg.peer.name}.${msg.peer.connected ? '' : ' Their connection dropped, waiting for them…'}`);
+  const same = focus.call === msg.call;
+  if (!same) clearFocus();
+  clearInterval(focus.ringTimer);
+  Object.assign(focus, { call: msg.call, phase: 'call', name: msg.peer?.name || focus.name || 'Customer' });
+  if (!same) setText(ui.customerName, focus.name);
+  setText(ui.callTitle, `In call with ${focus.name}`);
+  setView('call');
+  show('In call', `With ${focus.name}. Connecting video…`);
+  stage.setNote(msg.peer && !msg.peer.connected ? 'The customer\'s connection dropped. Waiting for them…' : '');
   media?.close();
   try {
-    media = new CallMedia(client, call, await local.get(), ui.remote);
+    media = new CallMedia(client, msg.call, await local.get(), stage.remote);
     await media.start();
   } catch (err) {
-    setText(ui.detail, `Media could not start: ${err.message}`);
+    if (focus.call === msg.call) setText(ui.detail, `The video could not start: ${err.message}`);
   }
 });
 
 client.on('media_state', (msg) => {
-  if (msg.call !== call) return;
-  setText(ui.detail, msg.state === 'connected' ? 'Connected.' : `Media failed: ${msg.reason || 'unknown reason'}`);
+  if (msg.call !== focus.call) return;
+  setText(ui.detail, msg.state === 'connected' ? 'Connected. You can see and hear each other.'
+    : `The video connection failed${msg.reason ? ` (${msg.reason})` : ''}.`);
 });
 
 client.on('peer_state', (msg) => {
-  if (msg.call !== call) return;
-  setText(ui.detail, msg.state === 'connected' ? 'The customer is back.' : 'The customer\'s connection dropped, waiting for them…');
+  if (msg.call !== focus.call) return;
+  stage.setNote(msg.state === 'connected' ? '' : 'The customer\'s connection dropped. Waiting for them…');
 });
 
 client.on('call_ended', (msg) => {
-  if (msg.call !== call) return;
-  call = null;
+  if (msg.call !== focus.call) return;
   endMedia();
-  ui.hangup.disabled = true;
-  const why = msg.reason === 'disconnected' ? 'The connection was lost.' : msg.by === 'customer' ? 'The customer ended the call.' : '';
-  show('Call ended', why);
+  const why = msg.reason === 'disconnected' ? 'The connection was lost.'
+    : msg.by === 'customer' ? 'The customer ended the call.' : msg.by === 'agent' ? 'You ended the call.' : '';
+  if (focus.phase === 'call') {
+    showWrapup(msg.call, why);
+    return;
+  }
+  showIdle(`Call ended. ${why}`);
 });
 
-client.on('error', (msg) => {
-  if (msg.re === undefined) setText(ui.detail, msg.message);
+function showWrapup(call, why = '') {
+  if (focus.call !== call) {
+    clearFocus();
+    focus.call = call;
+    setText(ui.customerName, 'Customer');
+    client.request('chat_history', { call }).then((h) => chat.setHistory(h.messages || [])).catch(() => {});
+  }
+  if (focus.phase === 'wrapup') return;
+  focus.phase = 'wrapup';
+  endMedia();
+  setView('wrapup');
+  show('Call ended', `${why ? `${why} ` : ''}Please wrap up: choose the outcome, add notes, then Finish.`);
+  ui.outcome.focus();
+}
+
+client.on('chat', (msg) => {
+  if (msg.re !== undefined || !msg.message || msg.call !== focus.call) return;
+  chat.add(msg.message);
 });
+
+client.on('chat_history', (msg) => {
+  if (msg.call === focus.call) chat.setHistory(msg.messages || []);
+});
+
+/* ------------------------------------------------------------------ start */
+
+if (client.token()) {
+  show('Signing in…');
+  setView('idle');
+  ui.console.hidden = true;
+  client.connect();
+} else {
+  showSignin();
+}

@@ -2,12 +2,17 @@
 // RTCPeerConnection a page needs for a call. Plain ES module, no dependencies.
 //
 // RapportClient keeps a WebSocket to /ws open (reconnecting with backoff), says hello first,
-// and for customers keeps the resume token in sessionStorage so a reload or a dropped
-// connection continues the same session. CallMedia makes the offer and applies the answer.
+// and keeps the session token (customers: the resume token; agents: the token of their last
+// sign-in) in sessionStorage, so a reload or a dropped connection continues the same session.
+// CallMedia makes the offer and applies the answer.
+//
+// The WebSocket URL is found from this module's own URL, so the same code works on rapportd's
+// pages and when the customer widget is embedded in another site's page (web/embed.js).
 
 export const PROTOCOL = 'rapport.v1';
 export const PROTOCOL_VERSION = 1;
-const TOKEN_KEY = 'rapport.token';
+// Where rapportd is: the origin this module was loaded from.
+export const SERVER = new URL('/', import.meta.url);
 const RETRY_MS = [500, 1000, 2000, 4000, 8000];
 // close codes after which reconnecting would be wrong (docs/protocol.md)
 const FINAL_CLOSE = new Set([1000, 1008, 1009, 4001]);
@@ -20,11 +25,13 @@ export class RapportError extends Error {
 }
 
 export class RapportClient {
-  // role: 'customer' or 'agent'. options.url overrides ws(s)://<this host>/ws.
+  // role: 'customer' or 'agent'. options.url overrides ws(s)://<rapportd>/ws.
   constructor(role, options = {}) {
     this.role = role;
-    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    this.url = options.url || `${scheme}//${location.host}/ws`;
+    const scheme = SERVER.protocol === 'https:' ? 'wss:' : 'ws:';
+    this.url = options.url || `${scheme}//${SERVER.host}/ws`;
+    // one token per role and rapportd, in this tab (a host page may embed the widget)
+    this.tokenKey = `rapport.${role}.token@${SERVER.host}`;
     this.handlers = new Map();
     this.pending = new Map(); // id -> {resolve, reject}
     this.outbox = [];         // sent before the session is ready
@@ -61,7 +68,7 @@ export class RapportClient {
     ws.onopen = () => {
       this.tries = 0;
       const hello = { type: 'hello', version: PROTOCOL_VERSION, role: this.role };
-      const token = this.role === 'customer' ? sessionStorage.getItem(TOKEN_KEY) : null;
+      const token = this.token();
       if (token) hello.token = token;
       ws.send(JSON.stringify(hello));
     };
@@ -78,6 +85,7 @@ export class RapportClient {
       return;
     }
     if (msg.type === 'welcome') this.welcome(msg);
+    if (msg.type === 'error' && msg.code === 'bad_token') this.forget();
     const waiter = msg.re !== undefined ? this.pending.get(msg.re) : undefined;
     if (waiter) {
       this.pending.delete(msg.re);
@@ -85,22 +93,44 @@ export class RapportClient {
       else waiter.resolve(msg);
     }
     this.emit(msg.type, msg);
+    if (msg.type === 'logged_in') this.signedIn(msg);
   }
 
+  // A customer's session is ready at welcome; an agent's once signed in (with the token in
+  // hello, or after login: send that with sendNow() from an 'open' handler).
   welcome(msg) {
-    if (msg.token) sessionStorage.setItem(TOKEN_KEY, msg.token);
-    this.ready = true;
+    if (msg.token) this.keepToken(msg.token);
+    this.ready = this.role !== 'agent';
     this.emit('open', msg);
-    const queued = this.outbox.splice(0);
-    for (const text of queued) this.ws.send(text);
+    if (this.ready) this.flush();
+  }
+
+  signedIn(msg) {
+    if (msg.token) this.keepToken(msg.token);
+    this.ready = true;
+    this.flush();
+  }
+
+  // Send what was written while the session was not ready (after 'open' handlers, so a
+  // page's own first messages, e.g. an agent's login, go first).
+  flush() {
+    for (const { id, text } of this.outbox.splice(0)) {
+      this.ws.send(text);
+      const w = this.pending.get(id);
+      if (w) w.sent = true;
+    }
   }
 
   closed(ws, ev) {
     if (ws !== this.ws) return;
     this.ready = false;
-    for (const w of this.pending.values())
+    // A request that went out may or may not have been done: its caller decides. One still
+    // in the outbox goes out after the reconnect and keeps waiting.
+    for (const [id, w] of this.pending) {
+      if (!w.sent) continue;
+      this.pending.delete(id);
       w.reject(new RapportError({ code: 'disconnected', message: 'connection lost' }));
-    this.pending.clear();
+    }
     const final = this.stopped || FINAL_CLOSE.has(ev.code);
     this.emit('close', { code: ev.code, reason: ev.reason, final });
     if (final) return;
@@ -110,18 +140,40 @@ export class RapportClient {
 
   // Send a message; returns its id. Waits for the session when not connected yet.
   send(type, fields = {}) {
+    return this.#send(type, fields, null);
+  }
+
+  #send(type, fields, waiter) {
     const id = this.nextId++;
     const text = JSON.stringify({ type, id, ...fields });
-    if (this.ready && this.ws.readyState === WebSocket.OPEN) this.ws.send(text);
-    else this.outbox.push(text);
+    if (waiter) this.pending.set(id, waiter);
+    if (this.ready && this.ws.readyState === WebSocket.OPEN) {
+      this.ws.send(text);
+      if (waiter) waiter.sent = true;
+    } else {
+      this.outbox.push({ id, text });
+    }
     return id;
   }
 
-  // Send and wait for the reply that names this message ("re"); errors reject.
+  // Send and wait for the reply that names this message ("re"); errors reject, and so does
+  // a connection lost after it was sent (code 'disconnected': it may or may not have been done).
   request(type, fields = {}) {
     return new Promise((resolve, reject) => {
-      const id = this.send(type, fields);
-      this.pending.set(id, { resolve, reject });
+      this.#send(type, fields, { resolve, reject, sent: false });
+    });
+  }
+
+  // Send now, on the open connection, even before the session is ready (login after hello).
+  sendNow(type, fields = {}) {
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      if (this.ws?.readyState !== WebSocket.OPEN) {
+        reject(new RapportError({ code: 'disconnected', message: 'not connected' }));
+        return;
+      }
+      this.pending.set(id, { resolve, reject, sent: true });
+      this.ws.send(JSON.stringify({ type, id, ...fields }));
     });
   }
 
@@ -130,18 +182,46 @@ export class RapportClient {
     this.ws?.close(1000);
   }
 
+  get connected() {
+    return this.ready && this.ws?.readyState === WebSocket.OPEN;
+  }
+
+  token() {
+    try {
+      return sessionStorage.getItem(this.tokenKey);
+    } catch {
+      return null; // storage blocked (a host page's sandbox): no resume, but it still works
+    }
+  }
+
+  keepToken(token) {
+    try {
+      sessionStorage.setItem(this.tokenKey, token);
+    } catch {
+      // see token()
+    }
+  }
+
   forget() {
-    sessionStorage.removeItem(TOKEN_KEY);
+    try {
+      sessionStorage.removeItem(this.tokenKey);
+    } catch {
+      // see token()
+    }
   }
 }
 
 // The camera and microphone, shown in a self-view <video>. get() asks once (concurrent
 // callers share the request) and rejects when the user refuses; stop() releases them.
+// Muting and turning the camera off disable the tracks (the peer then gets silence and
+// black frames, and the call does not need renegotiating); stop() resets both.
 export class LocalMedia {
   constructor(video) {
     this.video = video;
     this.stream = null;
     this.pending = null;
+    this.muted = false;
+    this.cameraOff = false;
   }
 
   get() {
@@ -150,16 +230,52 @@ export class LocalMedia {
       .then((stream) => {
         this.stream = stream;
         this.video.srcObject = stream;
+        this.apply();
         return stream;
       })
       .finally(() => { this.pending = null; });
     return this.pending;
   }
 
+  apply() {
+    for (const t of this.stream?.getAudioTracks() || []) t.enabled = !this.muted;
+    for (const t of this.stream?.getVideoTracks() || []) t.enabled = !this.cameraOff;
+  }
+
+  setMuted(muted) {
+    this.muted = muted;
+    this.apply();
+  }
+
+  setCameraOff(off) {
+    this.cameraOff = off;
+    this.apply();
+  }
+
   stop() {
     for (const t of this.stream?.getTracks() || []) t.stop();
     this.stream = null;
     this.video.srcObject = null;
+    this.muted = false;
+    this.cameraOff = false;
+  }
+}
+
+// Why getUserMedia failed, in words for the person in front of the screen.
+export function mediaErrorText(err) {
+  switch (err?.name) {
+    case 'NotAllowedError':
+    case 'SecurityError':
+      return 'The camera and microphone were not allowed. You can allow them in your browser\'s ' +
+        'address bar and try again.';
+    case 'NotFoundError':
+    case 'OverconstrainedError':
+      return 'No camera or microphone was found on this device.';
+    case 'NotReadableError':
+    case 'AbortError':
+      return 'The camera or microphone is in use by another program. Close it and try again.';
+    default:
+      return `The camera or microphone could not start (${err?.message || 'unknown reason'}).`;
   }
 }
 

@@ -15,7 +15,7 @@
 // t.* resources are released in reverse order when the body ends, whatever happened; a
 // rapportd that does not stop cleanly on SIGTERM fails the test.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -132,6 +132,10 @@ const SANITIZER_REPORT = /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:
 export class Rapportd {
   // Start rapportd (binary from opts.binary, env RAPPORTD or argv[2]) with a fresh data
   // directory and config file, and wait until GET /healthz answers 200.
+  // opts.agents: accounts to create first, [{username, password?, languages?, skills?}]
+  // (default one agent "agent"); r.agents maps each username to its password, r.agentUser and
+  // r.agentPassword are the first. opts.config: more config keys, or a function of r (which
+  // has port and origin) that returns them.
   static async start(opts = {}) {
     const binary = opts.binary || process.env.RAPPORTD || process.argv[2];
     if (!binary) fail('no rapportd: set RAPPORTD=/path/to/rapportd or pass it as the first argument');
@@ -145,8 +149,6 @@ export class Rapportd {
     r.configFile = path.join(r.dir, 'rapportd.conf');
     r.port = await freeTcpPort();
     r.rtp = await freeUdpRange(opts.rtpPorts || 16);
-    r.agentUser = 'agent';
-    r.agentPassword = randomBytes(12).toString('base64url');
     r.origin = `http://127.0.0.1:${r.port}`;
     r.config = {
       bind: '127.0.0.1',
@@ -155,10 +157,13 @@ export class Rapportd {
       rtp_ports: `${r.rtp.first}-${r.rtp.last}`,
       data_dir: r.dataDir,
       web_root: path.join(SOURCE_DIR, 'web'),
-      demo_agent_username: r.agentUser,
-      demo_agent_password: r.agentPassword,
-      ...(opts.config || {}),
     };
+    r.agents = {};
+    const accounts = opts.agents || [{ username: 'agent' }];
+    for (const a of accounts) r.addAccount({ role: 'agent', ...a });
+    r.agentUser = accounts[0]?.username;
+    r.agentPassword = r.agents[r.agentUser];
+    Object.assign(r.config, (typeof opts.config === 'function' ? opts.config(r) : opts.config) || {});
     const text = Object.entries(r.config).map(([k, v]) => `${k} = ${v}`).join('\n');
     fs.writeFileSync(r.configFile, `# written by tests/e2e/lib/harness.mjs\n${text}\n`);
     try {
@@ -177,7 +182,8 @@ export class Rapportd {
       ASAN_OPTIONS: process.env.ASAN_OPTIONS || 'detect_leaks=1:abort_on_error=0',
       UBSAN_OPTIONS: process.env.UBSAN_OPTIONS || 'print_stacktrace=1:halt_on_error=1',
     };
-    const args = ['--config', this.configFile, ...extraArgs];
+    this.extraArgs = extraArgs.length ? extraArgs : this.extraArgs || [];
+    const args = ['--config', this.configFile, ...this.extraArgs];
     log(`starting ${this.binary} ${args.join(' ')} (log ${this.logFile})`);
     this.proc = spawn(this.binary, args, { cwd: this.dir, env, stdio: ['ignore', out, out] });
     fs.closeSync(out);
@@ -209,6 +215,42 @@ export class Rapportd {
       throw new TestFailure(`${err.message}\n----- rapportd log -----\n${this.log()}\n----- end of rapportd log -----`);
     });
     log(`rapportd up on ${this.origin} after ${Date.now() - started} ms (pid ${this.proc.pid})`);
+  }
+
+  // `rapportd user add` into this data directory (works while rapportd runs, too). A
+  // rapportd from before accounts were stored has no `user` command: its one demo agent comes
+  // from the config instead.
+  addAccount({ role = 'agent', username, password, languages, skills }) {
+    password ||= randomBytes(12).toString('base64url');
+    const args = ['user', 'add', '--data-dir', this.dataDir, '--role', role, '--username', username,
+      '--password', password];
+    if (languages) args.push('--languages', languages);
+    if (skills) args.push('--skills', skills);
+    const res = spawnSync(this.binary, args, { encoding: 'utf8', timeout: 20000 });
+    if (res.status !== 0) {
+      const legacy = /unknown option|usage: rapportd \[|unexpected argument/i.test(res.stderr + res.stdout);
+      if (!legacy || Object.keys(this.agents).length) {
+        fail(`rapportd user add ${username} failed (${res.status}): ${res.stderr}${res.stdout}`);
+      }
+      this.config.demo_agent_username = username;
+      this.config.demo_agent_password = password;
+    }
+    if (role === 'agent') this.agents[username] = password;
+    return password;
+  }
+
+  // kill -9: no clean-up at all, as in a crash or an OOM kill.
+  async crash() {
+    if (!this.proc || this.exitInfo) fail('rapportd is not running');
+    log(`kill -9 rapportd (pid ${this.proc.pid})`);
+    this.proc.kill('SIGKILL');
+    await this.exited;
+  }
+
+  // Start again on the same config, ports and data directory (after crash()).
+  async restart() {
+    if (this.proc && !this.exitInfo) fail('rapportd is still running');
+    await this.#spawn([]);
   }
 
   async #kill() {
@@ -415,6 +457,22 @@ export class Browser {
       p.console.push(`pageerror: ${err.message}`);
       log(`[${name} pageerror] ${err.message}`);
     });
+    // Every signalling message the page receives and sends, parsed, oldest first (all of
+    // the page's WebSockets: a reload opens a new one). p.received(type) filters.
+    p.frames = [];
+    page.on('websocket', (ws) => {
+      const keep = (dir) => (f) => {
+        try {
+          p.frames.push({ dir, at: Date.now(), msg: JSON.parse(f.payload) });
+        } catch {
+          // not JSON: not ours to judge here
+        }
+      };
+      ws.on('framereceived', keep('in'));
+      ws.on('framesent', keep('out'));
+    });
+    p.received = (type) => p.frames.filter((f) => f.dir === 'in' && (!type || f.msg.type === type)).map((f) => f.msg);
+    p.sent = (type) => p.frames.filter((f) => f.dir === 'out' && (!type || f.msg.type === type)).map((f) => f.msg);
     this.parties.push(p);
     return p;
   }
