@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 
 enum config_type {
-	CT_ADDR, CT_PORT, CT_PATH, CT_RANGE, CT_UINT, CT_LEVEL, CT_STRING, CT_ORIGINS, CT_SIZE, CT_BOOL
+	CT_ADDR, CT_PORT, CT_PATH, CT_RANGE, CT_UINT, CT_LEVEL, CT_STRING, CT_ORIGINS, CT_SIZE, CT_BOOL,
+	CT_TOKEN
 };
 
 struct config_key {
@@ -38,6 +40,8 @@ static const struct config_key config_keys[CONFIG_KEY_COUNT] = {
 	CK(CONFIG_ALLOWED_ORIGINS, "allowed_origins", CT_ORIGINS, allowed_origins, 0, 0),
 	CK(CONFIG_MAX_MESSAGE_BYTES, "max_message_bytes", CT_SIZE, max_message_bytes, 1024, 16777216),
 	CK(CONFIG_ALLOW_NO_ORIGIN, "allow_no_origin", CT_BOOL, allow_no_origin, 0, 0),
+	CK(CONFIG_REPAIR, "repair", CT_BOOL, repair, 0, 0),
+	CK(CONFIG_ADMIN_TOKEN, "admin_token", CT_TOKEN, admin_token, CONFIG_TOKEN_MIN, CONFIG_TOKEN_MAX),
 	CK(CONFIG_LANGUAGES, "languages", CT_STRING, languages, 1, CONFIG_CATALOG_MAX),
 	CK(CONFIG_TOPICS, "topics", CT_STRING, topics, 1, CONFIG_CATALOG_MAX),
 	CK(CONFIG_RING_TIMEOUT, "ring_timeout", CT_UINT, ring_timeout_s, 5, 600),
@@ -74,6 +78,7 @@ void config_defaults(struct config *cfg)
 	cfg->default_handle_time_s = SIG_DEFAULT_HANDLE_MS / 1000;
 	cfg->customer_token_ttl_s = (unsigned)(SIG_CUSTOMER_TOKEN_TTL_MS / 1000);
 	cfg->agent_token_ttl_s = (unsigned)(SIG_AGENT_TOKEN_TTL_MS / 1000);
+	cfg->repair = true;
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -193,6 +198,21 @@ static int config_parse_string(const struct config_key *k, const char *v, char *
 	return 0;
 }
 
+/* A bearer token (RFC 6750 b64token, without the trailing '='s): empty (rapportd makes one up)
+ * or min..max characters of letters, digits and -._~+/ */
+static int config_parse_token(const struct config_key *k, const char *v, char *dst, char *err,
+			      size_t errlen)
+{
+	size_t len = strlen(v);
+	if (len && (len < k->min || len > k->max))
+		return config_fail(err, errlen, "%s must be empty or %lu to %lu characters", k->name,
+				   k->min, k->max);
+	if (strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/") != len)
+		return config_fail(err, errlen, "%s may hold only letters, digits and -._~+/", k->name);
+	memcpy(dst, v, len + 1);
+	return 0;
+}
+
 static int config_parse_value(struct config *cfg, const struct config_key *k, const char *v,
 			      const char *base_dir, char *err, size_t errlen)
 {
@@ -238,6 +258,8 @@ static int config_parse_value(struct config *cfg, const struct config_key *k, co
 		if (config_parse_bool(v, dst))
 			return config_fail(err, errlen, "bad value for %s: \"%s\" is not true or false", k->name, v);
 		return 0;
+	case CT_TOKEN:
+		return config_parse_token(k, v, dst, err, errlen);
 	}
 	return EINVAL;
 }
@@ -382,6 +404,23 @@ void config_default_origins(struct config *cfg, uint16_t port)
 	config_origin_add(&cfg->allowed_origins, "127.0.0.1", false, port);
 }
 
+/* An admin token when none is configured: 43 letters and digits (about 250 bits). */
+static int config_make_token(char *out, size_t outlen)
+{
+	static const char abc[] = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+	const size_t nabc = sizeof(abc) - 1, want = 43;
+	size_t n = 0;
+	while (n < want && n + 1 < outlen) {
+		unsigned char b;
+		if (getrandom(&b, 1, 0) != 1)
+			return errno ? errno : EIO;
+		if (b < 256 - 256 % nabc)
+			out[n++] = abc[b % nabc];
+	}
+	out[n] = '\0';
+	return 0;
+}
+
 static int config_find_web_root(struct config *cfg, const char *bindir, char *err, size_t errlen)
 {
 	static const char *const tries[] = {"web", "../web", "../../web", "/usr/share/rapport/web"};
@@ -435,5 +474,10 @@ int config_finish(struct config *cfg, const char *bindir, char *err, size_t errl
 		return config_fail(err, errlen, "bad value for languages: %s", why);
 	if (sig_catalog_check(cfg->topics, why, sizeof(why)))
 		return config_fail(err, errlen, "bad value for topics: %s", why);
+	if (!cfg->admin_token[0]) {
+		if ((e = config_make_token(cfg->admin_token, sizeof(cfg->admin_token))))
+			return config_fail(err, errlen, "no randomness for the admin token: %s", strerror(e));
+		cfg->admin_token_generated = true;
+	}
 	return 0;
 }

@@ -2,7 +2,7 @@
  *
  * config_defaults() → config_load() (a file, optional) → config_set() for each command-line
  * override → config_finish() fills what derives from other settings (data_dir, web_root,
- * public_ip, media_bind, allowed_origins) and checks the whole. */
+ * public_ip, media_bind, allowed_origins, the admin token) and checks the whole. */
 #ifndef GATEWAY_CONFIG_H
 #define GATEWAY_CONFIG_H
 #include "base/log.h"
@@ -17,13 +17,15 @@
 #define CONFIG_ORIGIN_MAX 256
 #define CONFIG_LINE_MAX 4096
 #define CONFIG_CATALOG_MAX 1024      /* the languages and topics lists */
+#define CONFIG_TOKEN_MIN 16      /* a configured admin_token is at least this long */
+#define CONFIG_TOKEN_MAX 256
 
 enum config_key_id {
 	CONFIG_BIND, CONFIG_HTTP_PORT, CONFIG_DATA_DIR, CONFIG_WEB_ROOT, CONFIG_PUBLIC_IP,
 	CONFIG_RTP_PORTS, CONFIG_MEDIA_BIND, CONFIG_WORKERS, CONFIG_LOG_LEVEL,
 	CONFIG_ALLOWED_ORIGINS, CONFIG_MAX_MESSAGE_BYTES, CONFIG_ALLOW_NO_ORIGIN,
 	CONFIG_LANGUAGES, CONFIG_TOPICS, CONFIG_RING_TIMEOUT, CONFIG_RETURN_TO_AGENT,
-	CONFIG_DEFAULT_HANDLE_TIME, CONFIG_CUSTOMER_TOKEN_TTL, CONFIG_AGENT_TOKEN_TTL,
+	CONFIG_DEFAULT_HANDLE_TIME, CONFIG_CUSTOMER_TOKEN_TTL, CONFIG_AGENT_TOKEN_TTL, CONFIG_REPAIR, CONFIG_ADMIN_TOKEN,
 	CONFIG_KEY_COUNT
 };
 
@@ -55,6 +57,9 @@ struct config {
 	struct config_origins allowed_origins;
 	size_t max_message_bytes;
 	bool allow_no_origin;
+	bool repair;                       /* media loss repair (NACK, retransmission); true */
+	char admin_token[CONFIG_TOKEN_MAX + 1]; /* bearer token of /api; "" = make one up */
+	bool admin_token_generated;        /* config_finish() made it up: save it to data_dir */
 	bool set[CONFIG_KEY_COUNT];        /* given in the file or on the command line */
 };
 

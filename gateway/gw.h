@@ -24,7 +24,7 @@ struct gw {
 					* PTHREAD_MUTEX_INITIALIZER */
 	struct lws_context *wake_ctx;  /* what other threads may lws_cancel_service() */
 	lws_sorted_usec_list_t tick;   /* once a second: sig_tick() */
-	struct lws_http_mount mounts[2];
+	struct lws_http_mount mounts[3];
 	struct lws_protocol_vhost_options mimetypes[6];
 };
 
@@ -44,6 +44,15 @@ void server_on_wake(struct gw *gw);/* lws thread, on LWS_CALLBACK_EVENT_WAIT_CAN
 void http_mounts_init(struct gw *gw);
 int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 		  size_t len);
+
+/* admin.c: /api, the operators' JSON view of calls (docs/admin-api.md) */
+struct media_leg_stats;
+#define ADMIN_PROTOCOL "rapport-admin"
+size_t admin_pss_size(void);
+int admin_token_save(const struct config *cfg); /* a made-up token to <data_dir>/admin.token */
+int admin_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+		   size_t len);
+struct json_t *admin_leg_stats_json(const struct media_leg_stats *st);
 
 /* ws.c */
 #define WS_PROTOCOL "rapport.v1"

@@ -17,7 +17,8 @@ static const struct { const char *ext, *type; } http_mimetypes[] = {
 	{".txt", "text/plain; charset=utf-8"},
 };
 
-/* "/" serves web_root (index.html for a directory); "/healthz" goes to http_callback. */
+/* "/" serves web_root (index.html for a directory); "/healthz" goes to http_callback, "/api"
+ * to admin_callback (the ADMIN_PROTOCOL). */
 void http_mounts_init(struct gw *gw)
 {
 	size_t n = sizeof(http_mimetypes) / sizeof(http_mimetypes[0]);
@@ -34,6 +35,13 @@ void http_mounts_init(struct gw *gw)
 		.origin_protocol = LWSMPRO_CALLBACK,
 	};
 	gw->mounts[1] = (struct lws_http_mount){
+		.mount_next = &gw->mounts[2],
+		.mountpoint = "/api",
+		.mountpoint_len = 4,
+		.origin = ADMIN_PROTOCOL,
+		.origin_protocol = LWSMPRO_CALLBACK,
+	};
+	gw->mounts[2] = (struct lws_http_mount){
 		.mountpoint = "/",
 		.mountpoint_len = 1,
 		.origin = gw->cfg->web_root,

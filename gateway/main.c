@@ -55,6 +55,8 @@ static void main_announce(const struct config *cfg, const struct gw *gw)
 		 RAPPORT_VERSION, media_worker_count(gw->media), cfg->media_bind, cfg->rtp_ports.lo,
 		 cfg->rtp_ports.hi, cfg->public_ip);
 	log_info("web root %s, data %s", cfg->web_root, cfg->data_dir);
+	if (!cfg->repair)
+		log_info("loss repair is off (repair = false): no NACKs, no retransmissions");
 	log_info("customer: http://%s%s%s:%u/customer/", lb, host, rb, gw->port);
 	log_info("agent: http://%s%s%s:%u/agent/", lb, host, rb, gw->port);
 	log_info("listening on http://%s%s%s:%u", blb, cfg->bind, brb, gw->port);
@@ -69,7 +71,7 @@ static int main_start(struct config *cfg, struct gw *gw)
 	struct media_config mc = {
 		.bind_ip = cfg->media_bind, .public_ip = cfg->public_ip,
 		.port_min = cfg->rtp_ports.lo, .port_max = cfg->rtp_ports.hi,
-		.workers = cfg->workers, 
+		.workers = cfg->workers, .no_repair = !cfg->repair,
 	};
 	int err = media_start(&gw->media, &mc, server_wake, gw);
 	if (err) {
@@ -89,6 +91,8 @@ static int main_start(struct config *cfg, struct gw *gw)
 		log_error("cannot start signalling: %s", strerror(err));
 		return -1;
 	}
+	if (admin_token_save(cfg))
+		return -1;
 	main_announce(cfg, gw);
 	return 0;
 }

@@ -29,7 +29,7 @@ static const struct lws_protocol_vhost_options server_headers = {
 	NULL, NULL, "access-control-allow-origin:", "*"
 };
 
-static struct lws_protocols server_protocols[3];
+static struct lws_protocols server_protocols[4];
 
 static void server_lws_log(int level, const char *line)
 {
@@ -56,6 +56,10 @@ static void server_init_protocols(void)
 	server_protocols[1] = (struct lws_protocols){
 		.name = WS_PROTOCOL, .callback = ws_callback, .per_session_data_size = ws_conn_size(),
 		.rx_buffer_size = 0,
+	};
+	server_protocols[2] = (struct lws_protocols){
+		.name = ADMIN_PROTOCOL, .callback = admin_callback,
+		.per_session_data_size = admin_pss_size(),
 	};
 }
 

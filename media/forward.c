@@ -118,7 +118,7 @@ void forward_retransmit(struct leg *l, unsigned i, uint16_t seq)
 		return;               /* too old, resent just now, or not here yet (remembered) */
 	uint8_t *slot = worker_tx_slot(l->w);
 	if (ns->rtx_pt && o->rtx_ssrc) {
-		uint32_t ts = (uint32_t)(pkt[4] << 24 | pkt[5] << 16 | pkt[6] << 8 | pkt[7]);
+		uint32_t ts = (uint32_t)pkt[4] << 24 | (uint32_t)pkt[5] << 16 | (uint32_t)pkt[6] << 8 | pkt[7];
 		rtp_write_hdr(slot, WORKER_PKT_CAP, ns->rtx_pt, pkt[1] & 0x80, o->rtx_seq++, ts,
 			      o->rtx_ssrc);
 		slot[RTP_HDR_LEN] = (uint8_t)(seq >> 8);

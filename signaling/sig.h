@@ -22,6 +22,7 @@
  * - Calls hold only media ids; the media relay owns the media side. */
 #ifndef SIGNALING_SIG_H
 #define SIGNALING_SIG_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -89,5 +90,38 @@ int sig_catalog_check(const char *spec, char *err, size_t errlen);
 /* Timers: call at least once a second with clock_ms(); runs ring timeouts, grace periods,
  * return-to-agent windows, session expiry due at or before now_ms, and live queue updates. */
 void sig_tick(struct sig *s, uint64_t now_ms);
+
+/* The admin view of calls (the gateway's /api/calls), on the signalling thread. The strings
+ * point into sig's own objects: use them in the callback, do not keep them. */
+#define SIG_VIEW_LEGS 4
+
+struct sig_leg_view {
+	const char *party;             /* "customer", "agent", "interpreter" */
+	uint32_t leg_id;               /* the media relay's leg */
+	bool present;                  /* the party's connection is up */
+};
+
+struct sig_call_view {
+	const char *id;
+	const char *state;             /* "queued", "ringing", "active" */
+	const char *customer;          /* the name the customer gave */
+	const char *language, *topic;  /* what the customer asked for (catalog codes) */
+	const char *agent;             /* the agent's username; "" while queued */
+	const char *interpreter;       /* the interpreter rung or in the call; "" if none */
+	uint64_t age_ms;               /* since the customer first asked */
+	bool has_media;
+	uint32_t media_id;             /* the media relay's call, when has_media */
+	size_t nlegs;                  /* legs the relay has now, at most SIG_VIEW_LEGS */
+	struct sig_leg_view legs[SIG_VIEW_LEGS];
+};
+
+typedef void (sig_call_view_h)(const struct sig_call_view *v, void *arg);
+
+/* h for every call, oldest first: 0 or ENOMEM. h must not change sig. now_wall_ms is
+ * clock_wall_ms() (calls keep the wall-clock time of the first request). */
+int sig_calls_view(struct sig *s, uint64_t now_wall_ms, sig_call_view_h *h, void *arg);
+/* h for the call named id: 0, or ENOENT. */
+int sig_call_view(struct sig *s, const char *id, uint64_t now_wall_ms, sig_call_view_h *h,
+		  void *arg);
 
 #endif

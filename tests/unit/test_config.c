@@ -88,6 +88,9 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.agent_token_ttl_s, 43200);
 	assert_int_equal(cfg.max_message_bytes, 65536);
 	assert_false(cfg.allow_no_origin);
+	assert_true(cfg.repair);
+	assert_true(cfg.admin_token_generated);
+	assert_int_equal(strlen(cfg.admin_token), 43);
 	assert_int_equal(cfg.allowed_origins.n, 2);  /* bind and 127.0.0.1 are one origin */
 	assert_string_equal(cfg.allowed_origins.v[0], "http://127.0.0.1:8080");
 	assert_string_equal(cfg.allowed_origins.v[1], "http://localhost:8080");
@@ -113,6 +116,8 @@ static void test_full_file(void **state)
 		   "allowed_origins = https://support.example.com, http://127.0.0.1:9090\n"
 		   "max_message_bytes = 131072\n"
 		   "allow_no_origin = yes\n"
+		   "repair = off\n"
+		   "admin_token = 0123456789abcdef-._~+/\n"
 		   "\t# indented comment\n");
 	struct config cfg;
 	char err[1024] = "", want[PATH_MAX + 16];
@@ -141,6 +146,9 @@ static void test_full_file(void **state)
 	assert_string_equal(cfg.allowed_origins.v[1], "http://127.0.0.1:9090");
 	assert_int_equal(cfg.max_message_bytes, 131072);
 	assert_true(cfg.allow_no_origin);
+	assert_false(cfg.repair);
+	assert_string_equal(cfg.admin_token, "0123456789abcdef-._~+/");
+	assert_false(cfg.admin_token_generated);
 }
 
 static const struct bad_line {
@@ -177,6 +185,9 @@ static const struct bad_line {
 	{"topics = \"a\" b\n", EINVAL, ":1: ", "after the quoted value"},
 	{"bind = 127.0.0.1\nbind = ::1\n", EINVAL, ":2: ", "bind is set twice"},
 	{"data_dir =\n", EINVAL, ":1: ", "bad value for data_dir"},
+	{"repair = sometimes\n", EINVAL, ":1: ", "bad value for repair"},
+	{"admin_token = short\n", EINVAL, ":1: ", "admin_token must be empty or 16 to 256"},
+	{"admin_token = \"0123456789 abcdef\"\n", EINVAL, ":1: ", "only letters, digits"},
 };
 
 static void test_bad_lines(void **state)

@@ -369,6 +369,22 @@ export function recordPeerConnections() {
   if ('webkitRTCPeerConnection' in window) Object.defineProperty(window, 'webkitRTCPeerConnection', desc);
 }
 
+// An init script (with the port as its argument) for a party whose media must go through a
+// UDP proxy: every a=candidate in a remote description the page sets (rapportd's answer) gets
+// the proxy's port, so the browser sends its media to the proxy, which relays to rapportd.
+export function redirectMediaCandidates(port) {
+  const proto = window.RTCPeerConnection && window.RTCPeerConnection.prototype;
+  if (!proto || proto.__rapportRedirected) return;
+  const native = proto.setRemoteDescription;
+  const rewrite = (sdp) => sdp.replace(/^(a=candidate:\S+ \d+ \S+ \d+ \S+ )(\d+)( typ )/gm,
+    (_, head, _port, tail) => `${head}${port}${tail}`);
+  Object.defineProperty(proto, '__rapportRedirected', { value: true });
+  proto.setRemoteDescription = function setRemoteDescription(desc, ...rest) {
+    if (desc && typeof desc.sdp === 'string') desc = { type: desc.type, sdp: rewrite(desc.sdp) };
+    return native.call(this, desc, ...rest);
+  };
+}
+
 export class Browser {
   static async launch({ extraArgs = [], disabledFeatures = [] } = {}) {
     const { chromium } = await loadPlaywright();
@@ -425,10 +441,12 @@ export class Browser {
   }
 
   // A party (customer, agent, interpreter): its own context, so its own cookies and storage,
-  // with camera and microphone granted and every RTCPeerConnection recorded.
-  async party(name, { viewport = { width: 800, height: 600 } } = {}) {
+  // with camera and microphone granted and every RTCPeerConnection recorded. initScripts:
+  // more [fn, arg] pairs for context.addInitScript() (e.g. redirectMediaCandidates).
+  async party(name, { viewport = { width: 800, height: 600 }, initScripts = [] } = {}) {
     const context = await this.browser.newContext({ permissions: ['camera', 'microphone'], viewport });
     await context.addInitScript(recordPeerConnections);
+    for (const [fn, arg] of initScripts) await context.addInitScript(fn, arg);
     const page = await context.newPage();
     const p = { name, context, page, console: [] };
     page.on('console', (msg) => {
@@ -476,7 +494,8 @@ export class Browser {
 /* ------------------------------------------------------------------ getStats */
 
 const INBOUND_FIELDS = ['kind', 'ssrc', 'mid', 'trackIdentifier', 'framesDecoded', 'packetsReceived',
-  'packetsLost', 'freezeCount', 'totalFreezesDuration', 'jitter', 'bytesReceived', 'framesPerSecond'];
+  'packetsLost', 'freezeCount', 'totalFreezesDuration', 'jitter', 'bytesReceived', 'framesPerSecond',
+  'nackCount', 'pliCount', 'firCount', 'framesDropped', 'retransmittedPacketsReceived'];
 const TRANSPORT_FIELDS = ['id', 'srtpCipher', 'dtlsState', 'selectedCandidatePairId', 'tlsVersion',
   'dtlsCipher', 'dtlsRole', 'iceState', 'iceRole'];
 const PAIR_FIELDS = ['id', 'state', 'nominated', 'currentRoundTripTime', 'totalRoundTripTime',
@@ -557,6 +576,8 @@ export function inboundTotals(summary, kind) {
     packetsLost: sum('packetsLost'),
     freezeCount: sum('freezeCount'),
     totalFreezesDuration: sum('totalFreezesDuration'),
+    nackCount: sum('nackCount'),
+    pliCount: sum('pliCount'),
     jitter: streams.reduce((a, s) => Math.max(a, s.jitter || 0), 0),
   };
 }
