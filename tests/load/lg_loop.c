@@ -120,9 +120,11 @@ static void lg_send_video(struct lg *lg, struct lg_leg *l, uint64_t now)
 	}
 	const struct frames_video *v = &lg->fr->video[l->vframe];
 	l->vframe = (l->vframe + 1) % lg->fr->nvideo;
+	peer_tx_begin(l->p);
 	for (unsigned i = 0; i < v->npkts; i++)
 		peer_send_media(l->p, PEER_VIDEO, v->pkts[i].data, v->pkts[i].len, l->vts,
 				i + 1 == v->npkts);
+	peer_tx_flush();
 	l->vts += 90000u / lg->fr->fps;
 }
 

@@ -80,6 +80,9 @@ int peer_send_rtp(struct peer *p, enum peer_kind kind, const uint8_t *payload, s
  * payload: it must stay valid as long as the peer lives (the load generator's frames do). */
 int peer_send_media(struct peer *p, enum peer_kind kind, const uint8_t *payload, size_t len,
 		    uint32_t ts, bool marker);
+/* batch what p sends until peer_tx_flush() into one sendmmsg (e.g. a video frame's packets) */
+void peer_tx_begin(struct peer *p);
+void peer_tx_flush(void);
 /* true once per keyframe request (PLI/FIR) received since the last call */
 bool peer_take_keyframe_request(struct peer *p);
 /* send raw bytes to the remote from this peer's socket (for negative tests) */
