@@ -34,7 +34,8 @@ def row(r):
         round(rl.get("cpu_us_per_pkt", -1), 2), round(rl.get("cpu_pct", -1)),
         round(r.get("loss_pct", 100), 4), r.get("delay_p50_us", 0), r.get("delay_p99_us", 0),
         round(rl.get("rss_per_leg_kb", -1)), round(r.get("gen_cpu_pct", 0)),
-        round(r.get("late_avg_us", 0))])
+        round(r.get("late_avg_us", 0))]) + (
+        "\t" + r["first_error"] if r.get("first_error") else "")
 
 
 def relay_figures(steps):

@@ -37,7 +37,8 @@ static int frames_store(struct frames *f, const uint8_t *a, size_t alen, const u
 		f->store_cap = cap;
 	}
 	memcpy(f->store + f->store_len, a, alen);
-	memcpy(f->store + f->store_len + alen, b, blen);
+	if (blen)
+		memcpy(f->store + f->store_len + alen, b, blen);
 	/* an offset for now: frames_fixup() turns it into a pointer */
 	f->pkt_store[f->npkt_store++] = (struct frames_pkt){
 		.data = (const uint8_t *)(uintptr_t)f->store_len, .len = (uint16_t)(alen + blen)};

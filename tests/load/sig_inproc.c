@@ -81,7 +81,7 @@ int inproc_child_main(int fd, int cpu)
 		sched_setaffinity(0, sizeof(set), &set);
 	}
 	struct media_config cfg = {.bind_ip = "127.0.0.1", .public_ip = "127.0.0.1",
-				   .port_min = 43000, .port_max = 43999, .workers = 1, .repair = true};
+				   .port_min = 43000, .port_max = 43999, .workers = 1};
 	struct media *m;
 	log_set_level(LOG_WARN);
 	if (media_start(&m, &cfg, inproc_notify, NULL)) {
