@@ -5,9 +5,10 @@
   bench_report.py line JSON          one tab-separated row of a step
   bench_report.py summary FILE       per scenario: each relay's figures and rapport/janus ratios
 
-A step is "ok" when every call was set up, the generator kept its schedule (its own CPU under
-90% of its core, sends on average less than 2 ms late) and less than LOSS_LIMIT percent of the
-packets were lost. A step that fails because of the generator says nothing about the relay.
+A step is "ok" when every call was set up and less than LOSS_LIMIT percent of the packets were
+lost. A lossy step is blamed on the generator ("gen") when the generator could not keep its
+schedule (its own CPU over 90% of its core, or its sends on average over 2 ms late: starved of
+CPU by whatever else runs on the machine); such a step says nothing about the relay.
 """
 import json
 import sys
@@ -20,11 +21,11 @@ LATE_LIMIT_US = 2000
 def verdict(r, n):
     if r.get("calls_ok", 0) < n:
         return "setup"
+    if r.get("loss_pct", 100) < LOSS_LIMIT:
+        return "ok"
     if r.get("gen_cpu_pct", 0) > GEN_CPU_LIMIT or r.get("late_avg_us", 0) > LATE_LIMIT_US:
         return "gen"
-    if r.get("loss_pct", 100) >= LOSS_LIMIT:
-        return "loss"
-    return "ok"
+    return "loss"
 
 
 def row(r):

@@ -236,6 +236,7 @@ static void lg_teardown(struct lg *lg)
 			if (c->leg[k].p && c->setup_ok)
 				lg_io_del(lg, peer_fd(c->leg[k].p));
 			peer_free(c->leg[k].p);
+			c->leg[k].p = NULL;   /* the loop still runs in the backend's close */
 		}
 	}
 	if (lg->bstate && lg->be->close)
