@@ -10,8 +10,12 @@
 # Everything runs inside a private network namespace (unshare --net) that holds only 127.0.0.1,
 # on lo and on a veth (Janus skips loopback interfaces when it gathers candidates), so nothing
 # leaves the machine and no port collides with anything else. Needs root (namespaces, nice).
-# The machine is shared: the benchmark's session gets autogroup nice -15 so that other work
-# disturbs it less (--rt: SCHED_RR instead, which leaves others almost nothing).
+# The machine is shared. So that other work disturbs the measurement less, the benchmark's
+# session gets autogroup nice -15, the relay nice -15, and the single-threaded load generator
+# SCHED_RR (it must keep its send schedule; it takes at most its own core). The relay stays
+# under the normal scheduler: SCHED_RR's 100 ms round robin between the threads of a
+# multi-threaded relay (Janus: a thread per handle) would distort its latency. --rt puts the
+# relay under SCHED_RR too, --no-rt leaves both under the normal scheduler.
 #
 # Prints the steps as they go, then for each scenario a summary per relay and the ratio
 # rapportd/Janus; writes every loadgen JSON line to OUT/results.jsonl. It prints figures and
@@ -19,7 +23,8 @@
 #
 #   tests/load/bench.sh [--build DIR] [--steps "1 5 10 ..."] [--scenarios "audio av"]
 #                       [--relays "rapport janus inproc"] [--duration S] [--warmup S]
-#                       [--budget S] [--video-kbps N] [--out DIR] [--rt]
+#                       [--budget S] [--video-kbps N] [--out DIR] [--rt | --no-rt]
+#                       [--janus-event-loops N]
 set -euo pipefail
 
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -32,7 +37,8 @@ WARMUP=3
 BUDGET=1200
 VIDEO_KBPS=1000
 OUT=""
-RT=0
+RT=default
+JANUS_LOOPS=0           # Janus's default: an event loop thread per handle
 LOSS_LIMIT=0.1          # percent
 RAPPORT_PORT=18080
 JANUS_PORT=18188
@@ -49,7 +55,9 @@ while [ $# -gt 0 ]; do
 	--budget) BUDGET=$2; shift ;;
 	--video-kbps) VIDEO_KBPS=$2; shift ;;
 	--out) OUT=$2; shift ;;
-	--rt) RT=1 ;;
+	--rt) RT=all ;;
+	--no-rt) RT=none ;;
+	--janus-event-loops) JANUS_LOOPS=$2; shift ;;
 	-h|--help) sed -n '2,24p' "$0"; exit 0 ;;
 	*) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -69,8 +77,9 @@ if [ -z "${RLG_BENCH_INSIDE:-}" ]; then
 	export RLG_BENCH_INSIDE=1
 	args=(--build "$BUILD" --steps "$STEPS" --scenarios "$SCENARIOS" --relays "$RELAYS"
 	      --duration "$DURATION" --warmup "$WARMUP" --budget "$BUDGET"
-	      --video-kbps "$VIDEO_KBPS" --out "$OUT")
-	[ "$RT" = 1 ] && args+=(--rt)
+	      --video-kbps "$VIDEO_KBPS" --out "$OUT" --janus-event-loops "$JANUS_LOOPS")
+	[ "$RT" = all ] && args+=(--rt)
+	[ "$RT" = none ] && args+=(--no-rt)
 	exec unshare --net -- setsid --wait "$0" "${args[@]}"
 fi
 
@@ -80,7 +89,10 @@ ip addr add 127.0.0.1/32 dev rlg0
 ip link set rlg0 up
 ip link set rlg1 up
 echo -15 > /proc/self/autogroup 2>/dev/null || true
-if [ "$RT" = 1 ]; then PRIO=(chrt -r 1); else PRIO=(nice -n -15); fi
+RELAY_PRIO=(nice -n -15) INPROC_PRIO=nice:-15
+GEN_PRIO=(chrt -r 1)
+[ "$RT" = all ] && RELAY_PRIO=(chrt -r 1) INPROC_PRIO=rr:1
+[ "$RT" = none ] && GEN_PRIO=(nice -n -15)
 
 RESULTS=$OUT/results.jsonl
 : > "$RESULTS"
@@ -97,6 +109,7 @@ machine() {
 	echo "janus: $(janus --version 2>/dev/null | head -1)"
 	echo "rapport: $(git -C "$SRC" describe --always --dirty 2>/dev/null || echo unknown)"
 	echo "load: $(cut -d' ' -f1-3 /proc/loadavg) (load average before the run)"
+	echo "priorities: relay '${RELAY_PRIO[*]}', generator '${GEN_PRIO[*]}'; janus event_loops $JANUS_LOOPS"
 }
 
 wait_port() {   # port, seconds
@@ -113,9 +126,10 @@ start_janus() {
 	mkdir -p "$dir"
 	for f in "$SRC"/tests/load/janus/*.jcfg; do
 		sed -e "s#@CONFIG_DIR@#$dir#; s#@WS_PORT@#$JANUS_PORT#; s#@RTP_MIN@#20000#; s#@RTP_MAX@#39999#" \
+			-e "s#@EVENT_LOOPS@#$JANUS_LOOPS#" \
 			"$f" > "$dir/$(basename "$f")"
 	done
-	"${PRIO[@]}" taskset -c 0 janus -C "$dir/janus.jcfg" -F "$dir" -o >> "$OUT/janus.log" 2>&1 &
+	"${RELAY_PRIO[@]}" taskset -c 0 janus -C "$dir/janus.jcfg" -F "$dir" -o >> "$OUT/janus.log" 2>&1 &
 	RELAY_PID=$!
 	wait_port "$JANUS_PORT" 20
 }
@@ -145,7 +159,7 @@ start_rapport() {
 	demo_agent_username = agent0
 	demo_agent_password = $AGENT_PASS
 	EOF
-	"${PRIO[@]}" taskset -c 0 "$RAPPORTD" --config "$conf" >> "$OUT/rapportd.log" 2>&1 &
+	"${RELAY_PRIO[@]}" taskset -c 0 "$RAPPORTD" --config "$conf" >> "$OUT/rapportd.log" 2>&1 &
 	RELAY_PID=$!
 	wait_port "$RAPPORT_PORT" 20
 }
@@ -167,9 +181,9 @@ run_step() {   # relay scenario calls
 	rapport) start_rapport || { stop_relay; return 1; }
 	       target=(--backend rapport --port "$RAPPORT_PORT" --relay-pid "$RELAY_PID"
 		       --agent-user 'agent%u' --agent-pass "$AGENT_PASS") ;;
-	inproc) target=(--backend inproc --relay-cpu 0) ;;
+	inproc) target=(--backend inproc --relay-cpu 0 --relay-prio "$INPROC_PRIO") ;;
 	esac
-	"${PRIO[@]}" taskset -c 1 "$LOADGEN" "${target[@]}" --scenario "$sc" --calls "$n" \
+	"${GEN_PRIO[@]}" taskset -c 1 "$LOADGEN" "${target[@]}" --scenario "$sc" --calls "$n" \
 		--duration "$DURATION" --warmup "$WARMUP" --video-kbps "$VIDEO_KBPS" \
 		--setup-timeout $(( 20 + n / 10 )) --label "$relay/$sc/$n" --quiet \
 		2>> "$OUT/loadgen.log" || true

@@ -81,6 +81,7 @@ struct lg_opts {
 	unsigned warmup_s, duration_s, setup_timeout_s;
 	int relay_pid;                   /* -1: the backend's, or none */
 	int relay_cpu;                   /* inproc: pin the relay child here (-1: no) */
+	const char *relay_prio;          /* inproc: "nice:N" or "rr:P" for the child, or NULL */
 	const char *agent_user, *agent_pass;  /* rapport: "agent%u" pattern and password */
 	const char *label;
 	bool quiet;
@@ -147,7 +148,7 @@ long lg_proc_rss_kb(int pid);        /* VmRSS, -1 if unreadable */
 void lg_report(struct lg *lg, const struct lg_run *run);
 
 /* sig_inproc.c: the relay child's main (loadgen --relay-child FD) */
-int inproc_child_main(int fd, int cpu);
+int inproc_child_main(int fd, int cpu, const char *prio);
 
 extern const struct lg_backend lg_backend_rapport, lg_backend_janus, lg_backend_inproc;
 

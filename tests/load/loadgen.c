@@ -47,6 +47,8 @@ static void lg_usage(void)
 		"  --setup-timeout S             for all calls to connect (default 30)\n"
 		"  --relay-pid PID               process to sample in /proc (CPU, RSS)\n"
 		"  --relay-cpu N                 inproc: pin the relay child to CPU N\n"
+		"  --relay-prio nice:N|rr:P      inproc: the relay child's scheduling (default: the\n"
+		"                                normal scheduler, nice 0, whatever loadgen runs with)\n"
 		"  --agent-user FMT --agent-pass P  rapportd agent accounts (FMT e.g. agent%%u)\n"
 		"  --label TEXT --quiet\n");
 }
@@ -69,7 +71,8 @@ static int lg_parse_opts(struct lg_opts *o, int argc, char **argv)
 		{"calls", 1, 0, 'n'}, {"scenario", 1, 0, 's'}, {"video-kbps", 1, 0, 'k'},
 		{"video-loop-ms", 1, 0, 'L'}, {"warmup", 1, 0, 'w'}, {"duration", 1, 0, 'd'},
 		{"setup-timeout", 1, 0, 'T'}, {"relay-pid", 1, 0, 'P'}, {"agent-user", 1, 0, 'u'},
-		{"agent-pass", 1, 0, 'x'}, {"relay-cpu", 1, 0, 'C'}, {"label", 1, 0, 'l'}, {"quiet", 0, 0, 'q'},
+		{"agent-pass", 1, 0, 'x'}, {"relay-cpu", 1, 0, 'C'},
+		{"relay-prio", 1, 0, 'R'}, {"label", 1, 0, 'l'}, {"quiet", 0, 0, 'q'},
 		{"help", 0, 0, 'h'}, {0, 0, 0, 0}};
 	*o = (struct lg_opts){.backend = "inproc", .host = "127.0.0.1", .bind_ip = "127.0.0.1",
 			      .calls = 1, .scenario = LG_SC_AV, .video_kbps = 1000,
@@ -92,6 +95,7 @@ static int lg_parse_opts(struct lg_opts *o, int argc, char **argv)
 		case 'T': o->setup_timeout_s = (unsigned)atoi(optarg); break;
 		case 'P': o->relay_pid = atoi(optarg); break;
 		case 'C': o->relay_cpu = atoi(optarg); break;
+		case 'R': o->relay_prio = optarg; break;
 		case 'u': o->agent_user = optarg; break;
 		case 'x': o->agent_pass = optarg; break;
 		case 'l': o->label = optarg; break;
@@ -285,8 +289,8 @@ int main(int argc, char **argv)
 {
 	struct lg lg = {.epfd = -1};
 	struct lg_run run = {.relay_pid = -1};
-	if (argc == 4 && !strcmp(argv[1], "--relay-child"))
-		return inproc_child_main(atoi(argv[2]), atoi(argv[3]));
+	if (argc == 5 && !strcmp(argv[1], "--relay-child"))
+		return inproc_child_main(atoi(argv[2]), atoi(argv[3]), argv[4]);
 	if (lg_parse_opts(&lg.o, argc, argv)) {
 		lg_usage();
 		return 2;

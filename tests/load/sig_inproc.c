@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -72,14 +73,31 @@ static int inproc_serve_one(struct media *m, char *buf, size_t len, int fd)
 	return send(fd, out, (size_t)n < sizeof(out) ? (size_t)n : sizeof(out) - 1, 0) < 0 ? errno : 0;
 }
 
-int inproc_child_main(int fd, int cpu)
+/* the child's CPU and scheduling, before the worker starts so that it inherits them; by
+ * default the normal scheduler at nice 0, whatever the load generator runs with */
+static void inproc_child_sched(int cpu, const char *prio)
 {
-	if (cpu >= 0) {  /* before the worker starts, so that it inherits the CPU */
+	if (cpu >= 0) {
 		cpu_set_t set;
 		CPU_ZERO(&set);
 		CPU_SET(cpu, &set);
 		sched_setaffinity(0, sizeof(set), &set);
 	}
+	int v = 0;
+	struct sched_param sp = {0};
+	if (sscanf(prio, "rr:%d", &v) == 1) {
+		sp.sched_priority = v;
+		sched_setscheduler(0, SCHED_RR, &sp);
+	} else {
+		sched_setscheduler(0, SCHED_OTHER, &sp);
+		sscanf(prio, "nice:%d", &v);
+		setpriority(PRIO_PROCESS, 0, v);
+	}
+}
+
+int inproc_child_main(int fd, int cpu, const char *prio)
+{
+	inproc_child_sched(cpu, prio);
 	struct media_config cfg = {.bind_ip = "127.0.0.1", .public_ip = "127.0.0.1",
 				   .port_min = 43000, .port_max = 43999, .workers = 1};
 	struct media *m;
@@ -146,9 +164,10 @@ static int inproc_open(struct lg *lg, void **state)
 		char fdarg[16], cpuarg[16];
 		snprintf(fdarg, sizeof(fdarg), "%d", sv[1]);
 		snprintf(cpuarg, sizeof(cpuarg), "%d", lg->o.relay_cpu);
+		const char *prio = lg->o.relay_prio ? lg->o.relay_prio : "nice:0";
 		close(sv[0]);
 		if (fcntl(sv[1], F_SETFD, 0) == 0)  /* keep sv[1] across exec */
-			execl("/proc/self/exe", "loadgen-relay", "--relay-child", fdarg, cpuarg,
+			execl("/proc/self/exe", "loadgen-relay", "--relay-child", fdarg, cpuarg, prio,
 			      (char *)NULL);
 		_exit(127);
 	}
