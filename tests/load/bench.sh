@@ -4,7 +4,7 @@
 # Each relay runs pinned to CPU 0, the load generator (tests/load/loadgen) to CPU 1. For each
 # scenario and relay the number of simultaneous 1:1 calls N steps up until a step loses
 # >= 0.1% of its packets, the generator itself runs out of breath, calls fail to set up, or
-# the time budget is spent. Every step starts the relay afresh (so that its RSS baseline is
+# the time budget is spent (a failing step gets one retry: the machine is shared). Every step starts the relay afresh (so that its RSS baseline is
 # clean) and measures a window of --duration seconds after --warmup seconds of media.
 #
 # Everything runs inside a private network namespace (unshare --net) that holds only 127.0.0.1,
@@ -58,7 +58,7 @@ while [ $# -gt 0 ]; do
 	--rt) RT=all ;;
 	--no-rt) RT=none ;;
 	--janus-event-loops) JANUS_LOOPS=$2; shift ;;
-	-h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,27s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift

@@ -42,24 +42,27 @@ def row(r):
 def relay_figures(steps):
     """the largest ok step, what stopped the step-up, and the p99 near half that load"""
     ok = [s for s in steps if s["verdict"] == "ok"]
-    last = steps[-1] if steps else None
     if not ok:
         return None
     best = max(ok, key=lambda s: s["calls"])
     half = min(ok, key=lambda s: abs(s["calls"] - best["calls"] / 2))
-    stop = last["verdict"] if last is not best else "budget or last step"
+    last = steps[-1]
+    stop = "last step or time budget" if last is best else last["verdict"]
+    if last is not best and last.get("first_error"):
+        stop += " (%s)" % last["first_error"]
     return {"best": best, "half": half, "stop": stop, "by_n": {s["calls"]: s for s in ok}}
 
 
-FIGURES = [
-    ("largest N < 0.1% loss", lambda s: s["calls"], "{:.0f}"),
-    ("forwarded pkt/s at that N", lambda s: s["fwd_pps"], "{:.0f}"),
-    ("relay CPU us/pkt at that N", lambda s: s["relay"]["cpu_us_per_pkt"], "{:.2f}"),
-    ("relay CPU % of a core", lambda s: s["relay"]["cpu_pct"], "{:.1f}"),
+SAME_LOAD = [
+    ("relay CPU us per forwarded pkt", lambda s: s["relay"]["cpu_us_per_pkt"], "{:.2f}"),
+    ("relay CPU % of its core", lambda s: s["relay"]["cpu_pct"], "{:.1f}"),
+    ("forwarded pkt/s", lambda s: s["fwd_pps"], "{:.0f}"),
     ("added delay p50 us", lambda s: s["delay_p50_us"], "{:.0f}"),
     ("added delay p99 us", lambda s: s["delay_p99_us"], "{:.0f}"),
     ("relay RSS kB per leg", lambda s: s["relay"]["rss_per_leg_kb"], "{:.1f}"),
+    ("loss %", lambda s: s["loss_pct"], "{:.4f}"),
 ]
+PAIRS = [("rapport", "janus"), ("inproc", "janus")]
 
 
 def fmt(f, v):
@@ -70,39 +73,44 @@ def ratio(a, b):
     return "{:.2f}".format(a / b) if a is not None and b and a >= 0 and b > 0 else "n/a"
 
 
-def print_scenario(sc, per_relay):
-    relays = sorted(per_relay)
-    print("\n== scenario %s ==" % sc)
-    figs = {r: relay_figures(per_relay[r]) for r in relays}
-    for r in relays:
+def print_maxima(figs):
+    print("%-9s %10s %14s %16s  %s" % ("relay", "largest N", "fwd pkt/s", "p99 us ~N/2",
+                                         "stopped by"))
+    for r in sorted(figs):
         f = figs[r]
         if f is None:
-            print("%-8s no step passed (first: %s)" % (r, per_relay[r][0]["verdict"]))
-        else:
-            print("%-8s stopped by: %s" % (r, f["stop"]))
-    good = [r for r in relays if figs[r]]
-    print("%-30s" % "" + "".join("%14s" % r for r in good)
-          + ("%16s" % "rapport/janus" if "rapport" in good and "janus" in good else ""))
-    for name, get, f in FIGURES:
-        vals = {r: get(figs[r]["best"]) for r in good}
-        line = "%-30s" % name + "".join("%14s" % fmt(f, vals[r]) for r in good)
-        if "rapport" in good and "janus" in good:
-            line += "%16s" % ratio(vals["rapport"], vals["janus"])
-        print(line)
-    p99 = {r: figs[r]["half"] for r in good}
-    print("%-30s" % "p99 us at ~half that N" + "".join(
-        "%14s" % ("%d (N=%d)" % (p99[r]["delay_p99_us"], p99[r]["calls"])) for r in good))
-    if "rapport" in good and "janus" in good:
-        common = sorted(set(figs["rapport"]["by_n"]) & set(figs["janus"]["by_n"]))
-        if common:
-            n = common[-1]
-            a, b = figs["rapport"]["by_n"][n], figs["janus"]["by_n"][n]
-            print("same load, N=%d: CPU us/pkt rapport %.2f janus %.2f ratio %s; "
-                  "p99 us %d / %d; RSS kB/leg %.1f / %.1f" % (
-                      n, a["relay"]["cpu_us_per_pkt"], b["relay"]["cpu_us_per_pkt"],
-                      ratio(a["relay"]["cpu_us_per_pkt"], b["relay"]["cpu_us_per_pkt"]),
-                      a["delay_p99_us"], b["delay_p99_us"],
-                      a["relay"]["rss_per_leg_kb"], b["relay"]["rss_per_leg_kb"]))
+            print("%-9s %10s" % (r, "none"))
+            continue
+        print("%-9s %10d %14.0f %16s  %s" % (
+            r, f["best"]["calls"], f["best"]["fwd_pps"],
+            "%d (N=%d)" % (f["half"]["delay_p99_us"], f["half"]["calls"]), f["stop"]))
+
+
+def print_pair(figs, a, b):
+    fa, fb = figs.get(a), figs.get(b)
+    if not fa or not fb:
+        return
+    print("%s/%s, largest N: %s, forwarded pkt/s: %s" % (
+        a, b, ratio(fa["best"]["calls"], fb["best"]["calls"]),
+        ratio(fa["best"]["fwd_pps"], fb["best"]["fwd_pps"])))
+    common = sorted(set(fa["by_n"]) & set(fb["by_n"]))
+    if not common:
+        return
+    for n in sorted({common[-1], common[len(common) // 2]}, reverse=True):
+        sa, sb = fa["by_n"][n], fb["by_n"][n]
+        print("  at the same load, N=%d calls:" % n)
+        print("    %-34s%12s%12s%16s" % ("", a, b, a + "/" + b))
+        for name, get, f in SAME_LOAD:
+            va, vb = get(sa), get(sb)
+            print("    %-34s%12s%12s%16s" % (name, fmt(f, va), fmt(f, vb), ratio(va, vb)))
+
+
+def print_scenario(sc, per_relay):
+    print("\n== scenario %s ==" % sc)
+    figs = {r: relay_figures(per_relay[r]) for r in per_relay}
+    print_maxima(figs)
+    for a, b in PAIRS:
+        print_pair(figs, a, b)
 
 
 def summary(path):
@@ -117,7 +125,7 @@ def summary(path):
     for sc in sorted(by):
         print_scenario(sc, by[sc])
     print("\nA relay 'stopped by: gen' reached the load generator's limit, not its own: its "
-          "largest N is a lower bound.")
+          "largest N is a lower bound. 'inproc' is rapport's media relay without rapportd.")
 
 
 def main(argv):
