@@ -43,6 +43,7 @@ struct jan {
 	/* handle -> leg, open addressing */
 	struct jan_map_slot *map;
 	size_t map_cap;
+	unsigned ticks;
 };
 
 static struct jan_leg **jan_map_find(struct jan *j, uint64_t handle, bool insert)
@@ -264,9 +265,8 @@ static void jan_call_teardown(struct lg *lg, void *state, struct lg_call *c)
 static void jan_tick(struct lg *lg, void *state)
 {
 	struct jan *j = state;
-	static unsigned n;
 	(void)lg;
-	if (++n % 20 == 0 && !sigws_dead(j->ws))  /* every ~20 s; the session lives 120 s */
+	if (++j->ticks % 20 == 0 && !sigws_dead(j->ws))  /* every ~20 s; the session lives 120 s */
 		sigws_send(j->ws, json_pack("{s:s, s:I, s:s}", "janus", "keepalive", "session_id",
 					    (json_int_t)j->session, "transaction", "ka"));
 }
