@@ -66,7 +66,6 @@ done
 
 LOADGEN=$BUILD/tests/load/loadgen
 RAPPORTD=$BUILD/rapportd
-RAPPORT_USER=$BUILD/tests/tools/rapport-user
 [ -x "$LOADGEN" ] || { echo "bench.sh: build first: $LOADGEN is missing" >&2; exit 2; }
 OUT=${OUT:-/tmp/rapport-bench-$(date +%Y%m%d-%H%M%S)}
 
@@ -135,12 +134,12 @@ start_janus() {
 }
 
 # agent accounts agent0..agent(N-1) in rapportd's store, made as the steps need them (a
-# password hash each: ~0.2 s); agent0 is also the config's demo agent
+# password hash each: ~0.2 s)
 AGENTS=0
 add_agents() {   # n
 	mkdir -p "$OUT/rapport-data"
 	while [ "$AGENTS" -lt "$1" ]; do
-		"$RAPPORT_USER" user add --data-dir "$OUT/rapport-data" --role agent \
+		"$RAPPORTD" user add --data-dir "$OUT/rapport-data" --role agent \
 			--username "agent$AGENTS" --password "$AGENT_PASS" > /dev/null || return 1
 		AGENTS=$((AGENTS + 1))
 	done
@@ -156,8 +155,6 @@ start_rapport() {
 	workers = 1
 	log_level = warn
 	data_dir = $OUT/rapport-data
-	demo_agent_username = agent0
-	demo_agent_password = $AGENT_PASS
 	EOF
 	"${RELAY_PRIO[@]}" taskset -c 0 "$RAPPORTD" --config "$conf" >> "$OUT/rapportd.log" 2>&1 &
 	RELAY_PID=$!
@@ -212,7 +209,7 @@ for sc in $SCENARIOS; do
 				break
 			fi
 			if [ "$relay" = rapport ] && ! add_agents "$n"; then
-				log "rapport: could not add agent accounts with $RAPPORT_USER"
+				log "rapport: could not add agent accounts with $RAPPORTD user add"
 				break
 			fi
 			v=""

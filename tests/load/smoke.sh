@@ -1,5 +1,5 @@
 #!/bin/bash
-# smoke.sh LOADGEN RAPPORTD RAPPORT_USER: the load generator against rapportd, 2 calls for 5 s,
+# smoke.sh LOADGEN RAPPORTD: the load generator against rapportd, 2 calls for 5 s,
 # so that it does not rot. Asserts that the calls connect, media flows both ways on every
 # stream, and less than 1% is lost. Prints figures but asserts nothing about speed (that is
 # bench.sh's job, outside ctest).
@@ -8,7 +8,7 @@
 # beside it); exits 77 (ctest: skipped) when it cannot make one (not root).
 set -euo pipefail
 
-LOADGEN=$1 RAPPORTD=$2 RAPPORT_USER=$3
+LOADGEN=$1 RAPPORTD=$2
 CALLS=2
 if [ -z "${RLG_SMOKE_INSIDE:-}" ]; then
 	unshare --net true 2>/dev/null || { echo "smoke: SKIP: cannot unshare a network namespace (root needed)"; exit 77; }
@@ -25,10 +25,10 @@ cleanup() {
 trap cleanup EXIT
 PASS=smoke-$RANDOM-$RANDOM
 
-# agent accounts agent0, agent1 in the store; agent0 is also the demo agent of the config
+# agent accounts agent0, agent1 in the store
 mkdir -p "$TMP/data"
 for i in $(seq 0 $((CALLS - 1))); do
-	"$RAPPORT_USER" user add --data-dir "$TMP/data" --role agent --username "agent$i" \
+	"$RAPPORTD" user add --data-dir "$TMP/data" --role agent --username "agent$i" \
 		--password "$PASS" > /dev/null
 done
 cat > "$TMP/rapportd.conf" <<EOF
@@ -39,8 +39,6 @@ rtp_ports = 40000-40100
 workers = 1
 log_level = warn
 data_dir = $TMP/data
-demo_agent_username = agent0
-demo_agent_password = $PASS
 EOF
 "$RAPPORTD" --config "$TMP/rapportd.conf" > "$TMP/rapportd.log" 2>&1 &
 RPID=$!
@@ -59,12 +57,6 @@ echo "$json"
 import json, sys
 r, calls = json.loads(sys.argv[1]), int(sys.argv[2])
 err = r.get("first_error", "")
-if r["calls_ok"] < calls and "bad_credentials" in err and r["calls_ok"] >= 1:
-    # rapportd signs in only its demo agent until login reads the account store (issue 3):
-    # then one call is all it can carry. Say so loudly; check what did connect.
-    print("smoke: NOTE: rapportd accepted only its demo agent (%s): checked %d call(s), not %d"
-          % (err, r["calls_ok"], calls))
-    calls = r["calls_ok"]
 problems = []
 if r["calls_ok"] != calls or r["legs_connected"] != 2 * calls:
     problems.append("calls set up %d of %d, legs connected %d (%s)"
