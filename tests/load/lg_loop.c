@@ -163,7 +163,7 @@ static void lg_run_ticks(struct lg *lg, uint64_t now)
 	}
 	if (now >= lg->next_be_tick_us) {
 		lg->next_be_tick_us = now + LG_BE_TICK_US;
-		if (lg->be->tick)
+		if (lg->be->tick && lg->bstate)   /* not while the backend is still opening */
 			lg->be->tick(lg, lg->bstate);
 	}
 }
