@@ -73,6 +73,7 @@ OUT=${OUT:-/tmp/rapport-bench-$(date +%Y%m%d-%H%M%S)}
 if [ -z "${RLG_BENCH_INSIDE:-}" ]; then
 	[ "$(id -u)" = 0 ] || { echo "bench.sh: needs root (network namespace, priority)" >&2; exit 2; }
 	mkdir -p "$OUT"
+	OUT=$(cd "$OUT" && pwd)
 	export RLG_BENCH_INSIDE=1
 	args=(--build "$BUILD" --steps "$STEPS" --scenarios "$SCENARIOS" --relays "$RELAYS"
 	      --duration "$DURATION" --warmup "$WARMUP" --budget "$BUDGET"
@@ -88,6 +89,10 @@ ip addr add 127.0.0.1/32 dev rlg0
 ip link set rlg0 up
 ip link set rlg1 up
 echo -15 > /proc/self/autogroup 2>/dev/null || true
+# Janus 1.1.2 sometimes aborts on SIGTERM with many sessions ("malloc(): unsorted double
+# linked list corrupted", after the window, in its shutdown): no core files of it here
+ulimit -c 0
+cd "$OUT"
 RELAY_PRIO=(nice -n -15) INPROC_PRIO=nice:-15
 GEN_PRIO=(chrt -r 1)
 [ "$RT" = all ] && RELAY_PRIO=(chrt -r 1) INPROC_PRIO=rr:1
