@@ -6,6 +6,7 @@
  * compound (header and any padding included); the type-specific fields (report blocks,
  * fci/fci_len) are checked against and cover the packet without its padding. */
 #include "media/rtcp.h"
+#include "base/bytes.h"
 
 #include <errno.h>
 #include <string.h>
@@ -19,27 +20,6 @@
 #define RTCP_SDES_CNAME  1
 #define RTCP_REMB_MANT_MAX 0x3ffffu  /* 18-bit mantissa */
 #define RTCP_NTP_UNIX_OFFSET 2208988800u /* seconds from 1900 to 1970 */
-
-static uint16_t rtcp_rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-
-static uint32_t rtcp_rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void rtcp_wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void rtcp_wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 /* ---- parsing ---------------------------------------------------------------------- */
 
@@ -72,17 +52,17 @@ static int rtcp_parse_body(struct rtcp_pkt *p, const uint8_t *body, size_t n)
 	if (n < need)
 		return -EBADMSG;
 	if (n >= 4)
-		p->sender_ssrc = rtcp_rd32(body);
+		p->sender_ssrc = bytes_rd32(body);
 	if (p->pt == RTCP_SR) {
-		p->ntp = (uint64_t)rtcp_rd32(body + 4) << 32 | rtcp_rd32(body + 8);
-		p->rtp_ts = rtcp_rd32(body + 12);
-		p->packet_count = rtcp_rd32(body + 16);
-		p->octet_count = rtcp_rd32(body + 20);
+		p->ntp = (uint64_t)bytes_rd32(body + 4) << 32 | bytes_rd32(body + 8);
+		p->rtp_ts = bytes_rd32(body + 12);
+		p->packet_count = bytes_rd32(body + 16);
+		p->octet_count = bytes_rd32(body + 20);
 	}
 	if (p->pt == RTCP_SR || p->pt == RTCP_RR)
 		p->nblocks = p->count;
 	if (p->pt == RTCP_RTPFB || p->pt == RTCP_PSFB) {
-		p->media_ssrc = rtcp_rd32(body + 4);
+		p->media_ssrc = bytes_rd32(body + 4);
 		p->fci = body + 8;
 		p->fci_len = n - 8;
 	}
@@ -101,7 +81,7 @@ int rtcp_next(const uint8_t *buf, size_t len, size_t *off, struct rtcp_pkt *p)
 	h = buf + o;
 	if (len - o < RTCP_HDR_LEN || h[0] >> 6 != 2)
 		return -EBADMSG;
-	plen = ((size_t)rtcp_rd16(h + 2) + 1) * 4;
+	plen = ((size_t)bytes_rd16(h + 2) + 1) * 4;
 	if (plen > len - o)
 		return -EBADMSG;
 	body = plen - RTCP_HDR_LEN;
@@ -145,13 +125,13 @@ int rtcp_report_block_get(const struct rtcp_pkt *p, size_t i, struct rtcp_report
 	if (!p->buf || i >= p->nblocks || p->len < start || (p->len - start) / RTCP_RB_LEN <= i)
 		return ENOENT;
 	r = p->buf + start + i * RTCP_RB_LEN;
-	b->ssrc = rtcp_rd32(r);
+	b->ssrc = bytes_rd32(r);
 	b->fraction_lost = r[4];
 	b->cumulative_lost = rtcp_s24(r + 5);
-	b->ext_highest_seq = rtcp_rd32(r + 8);
-	b->jitter = rtcp_rd32(r + 12);
-	b->lsr = rtcp_rd32(r + 16);
-	b->dlsr = rtcp_rd32(r + 20);
+	b->ext_highest_seq = bytes_rd32(r + 8);
+	b->jitter = bytes_rd32(r + 12);
+	b->lsr = bytes_rd32(r + 16);
+	b->dlsr = bytes_rd32(r + 20);
 	return 0;
 }
 
@@ -164,8 +144,8 @@ void rtcp_nack_foreach(const struct rtcp_pkt *p, void (*h)(uint16_t seq, void *a
 	if (p->pt != RTCP_RTPFB || p->count != RTCP_FMT_NACK || !p->fci)
 		return;
 	for (i = 0; i + 4 <= p->fci_len; i += 4) {
-		pid = rtcp_rd16(p->fci + i);
-		blp = rtcp_rd16(p->fci + i + 2);
+		pid = bytes_rd16(p->fci + i);
+		blp = bytes_rd16(p->fci + i + 2);
 		h(pid, arg);
 		for (bit = 0; bit < 16; bit++)
 			if (blp & (1u << bit))
@@ -197,7 +177,7 @@ int rtcp_remb_parse(const struct rtcp_pkt *p, uint64_t *bps, uint32_t *ssrcs, si
 	if (bps)
 		*bps = mant << exp;
 	for (i = 0; i < n && i < cap && ssrcs; i++)
-		ssrcs[i] = rtcp_rd32(f + 8 + 4 * i);
+		ssrcs[i] = bytes_rd32(f + 8 + 4 * i);
 	if (nssrcs)
 		*nssrcs = i;
 	return 0;
@@ -208,7 +188,7 @@ int rtcp_fir_parse(const struct rtcp_pkt *p, uint32_t *ssrc, uint8_t *seq)
 	if (p->pt != RTCP_PSFB || p->count != RTCP_FMT_FIR || !p->fci || p->fci_len < 8)
 		return EBADMSG;
 	if (ssrc)
-		*ssrc = rtcp_rd32(p->fci);
+		*ssrc = bytes_rd32(p->fci);
 	if (seq)
 		*seq = p->fci[4];
 	return 0;
@@ -221,7 +201,7 @@ static void rtcp_wr_hdr(uint8_t *buf, uint8_t count, uint8_t pt, size_t plen)
 {
 	buf[0] = (uint8_t)(0x80 | (count & 0x1f));
 	buf[1] = pt;
-	rtcp_wr16(buf + 2, (uint16_t)(plen / 4 - 1));
+	bytes_wr16(buf + 2, (uint16_t)(plen / 4 - 1));
 }
 
 /* RFC 3550 §6.4.1: the cumulative number lost saturates at the 24-bit signed range */
@@ -235,15 +215,15 @@ static void rtcp_wr_rb(uint8_t *r, const struct rtcp_report_block *b)
 	if (lost < -0x800000)
 		lost = -0x800000;
 	l24 = (uint32_t)lost & 0xffffffu;
-	rtcp_wr32(r, b->ssrc);
+	bytes_wr32(r, b->ssrc);
 	r[4] = b->fraction_lost;
 	r[5] = (uint8_t)(l24 >> 16);
 	r[6] = (uint8_t)(l24 >> 8);
 	r[7] = (uint8_t)l24;
-	rtcp_wr32(r + 8, b->ext_highest_seq);
-	rtcp_wr32(r + 12, b->jitter);
-	rtcp_wr32(r + 16, b->lsr);
-	rtcp_wr32(r + 20, b->dlsr);
+	bytes_wr32(r + 8, b->ext_highest_seq);
+	bytes_wr32(r + 12, b->jitter);
+	bytes_wr32(r + 16, b->lsr);
+	bytes_wr32(r + 20, b->dlsr);
 }
 
 static size_t rtcp_wr_rbs(uint8_t *buf, const struct rtcp_report_block *rb, size_t nrb)
@@ -263,12 +243,12 @@ size_t rtcp_build_sr(uint8_t *buf, size_t cap, uint32_t ssrc, uint64_t ntp, uint
 	if (nrb > RTCP_MAX_COUNT || (nrb && !rb) || cap < plen)
 		return 0;
 	rtcp_wr_hdr(buf, (uint8_t)nrb, RTCP_SR, plen);
-	rtcp_wr32(buf + 4, ssrc);
-	rtcp_wr32(buf + 8, (uint32_t)(ntp >> 32));
-	rtcp_wr32(buf + 12, (uint32_t)ntp);
-	rtcp_wr32(buf + 16, rtp_ts);
-	rtcp_wr32(buf + 20, packets);
-	rtcp_wr32(buf + 24, octets);
+	bytes_wr32(buf + 4, ssrc);
+	bytes_wr32(buf + 8, (uint32_t)(ntp >> 32));
+	bytes_wr32(buf + 12, (uint32_t)ntp);
+	bytes_wr32(buf + 16, rtp_ts);
+	bytes_wr32(buf + 20, packets);
+	bytes_wr32(buf + 24, octets);
 	rtcp_wr_rbs(buf + 28, rb, nrb);
 	return plen;
 }
@@ -281,7 +261,7 @@ size_t rtcp_build_rr(uint8_t *buf, size_t cap, uint32_t ssrc,
 	if (nrb > RTCP_MAX_COUNT || (nrb && !rb) || cap < plen)
 		return 0;
 	rtcp_wr_hdr(buf, (uint8_t)nrb, RTCP_RR, plen);
-	rtcp_wr32(buf + 4, ssrc);
+	bytes_wr32(buf + 4, ssrc);
 	rtcp_wr_rbs(buf + 8, rb, nrb);
 	return plen;
 }
@@ -299,7 +279,7 @@ size_t rtcp_build_sdes_cname(uint8_t *buf, size_t cap, uint32_t ssrc, const char
 	if (cap < plen)
 		return 0;
 	rtcp_wr_hdr(buf, 1, RTCP_SDES, plen);
-	rtcp_wr32(buf + 4, ssrc);
+	bytes_wr32(buf + 4, ssrc);
 	buf[8] = RTCP_SDES_CNAME;
 	buf[9] = (uint8_t)n;
 	memcpy(buf + 10, cname, n);
@@ -312,7 +292,7 @@ size_t rtcp_build_bye(uint8_t *buf, size_t cap, uint32_t ssrc)
 	if (cap < 8)
 		return 0;
 	rtcp_wr_hdr(buf, 1, RTCP_BYE, 8);
-	rtcp_wr32(buf + 4, ssrc);
+	bytes_wr32(buf + 4, ssrc);
 	return 8;
 }
 
@@ -324,8 +304,8 @@ static size_t rtcp_wr_fb(uint8_t *buf, size_t cap, uint8_t pt, uint8_t fmt, size
 	if (cap < plen || plen / 4 - 1 > RTCP_MAX_WORDS)
 		return 0;
 	rtcp_wr_hdr(buf, fmt, pt, plen);
-	rtcp_wr32(buf + 4, sender_ssrc);
-	rtcp_wr32(buf + 8, media_ssrc);
+	bytes_wr32(buf + 4, sender_ssrc);
+	bytes_wr32(buf + 8, media_ssrc);
 	return plen;
 }
 
@@ -341,7 +321,7 @@ size_t rtcp_build_fir(uint8_t *buf, size_t cap, uint32_t sender_ssrc, uint32_t m
 
 	if (!plen)
 		return 0;
-	rtcp_wr32(buf + 12, media_ssrc);
+	bytes_wr32(buf + 12, media_ssrc);
 	buf[16] = seq;
 	buf[17] = buf[18] = buf[19] = 0;
 	return plen;
@@ -365,16 +345,16 @@ static size_t rtcp_nack_pack(uint8_t *fci, const uint16_t *seqs, size_t nseqs)
 			continue;
 		}
 		if (npairs && fci) {
-			rtcp_wr16(fci + (npairs - 1) * 4, pid);
-			rtcp_wr16(fci + (npairs - 1) * 4 + 2, blp);
+			bytes_wr16(fci + (npairs - 1) * 4, pid);
+			bytes_wr16(fci + (npairs - 1) * 4 + 2, blp);
 		}
 		pid = seqs[i];
 		blp = 0;
 		npairs++;
 	}
 	if (npairs && fci) {
-		rtcp_wr16(fci + (npairs - 1) * 4, pid);
-		rtcp_wr16(fci + (npairs - 1) * 4 + 2, blp);
+		bytes_wr16(fci + (npairs - 1) * 4, pid);
+		bytes_wr16(fci + (npairs - 1) * 4 + 2, blp);
 	}
 	return npairs;
 }
@@ -416,7 +396,7 @@ size_t rtcp_build_remb(uint8_t *buf, size_t cap, uint32_t sender_ssrc, uint64_t 
 	buf[18] = (uint8_t)(bps >> 8);
 	buf[19] = (uint8_t)bps;
 	for (i = 0; i < nssrcs; i++)
-		rtcp_wr32(buf + 20 + 4 * i, ssrcs[i]);
+		bytes_wr32(buf + 20 + 4 * i, ssrcs[i]);
 	return plen;
 }
 

@@ -4,6 +4,7 @@
  * Every function here runs per packet: no allocation, no logging, and no read outside
  * [buf, buf + len) whatever the bytes are. */
 #include "media/rtp.h"
+#include "base/bytes.h"
 
 #include <errno.h>
 #include <string.h>
@@ -11,27 +12,6 @@
 #define RTP_EXT_ONE_BYTE  0xBEDEu
 #define RTP_EXT_TWO_BYTE  0x1000u   /* 0x100X: the low 4 bits are "appbits" (RFC 8285 §4.3) */
 #define RTP_EXT_HDR_LEN   4
-
-static uint16_t rtp_rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-
-static uint32_t rtp_rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void rtp_wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void rtp_wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 bool rtp_is_rtp_or_rtcp(const uint8_t *buf, size_t len)
 {
@@ -52,8 +32,8 @@ static int rtp_parse_ext(struct rtp_hdr *h, const uint8_t *buf, size_t len, size
 
 	if (len - *off < RTP_EXT_HDR_LEN)
 		return EBADMSG;
-	h->ext_profile = rtp_rd16(buf + *off);
-	words = rtp_rd16(buf + *off + 2);
+	h->ext_profile = bytes_rd16(buf + *off);
+	words = bytes_rd16(buf + *off + 2);
 	h->ext_off = *off + RTP_EXT_HDR_LEN;
 	h->ext_len = words * 4;
 	if (len - h->ext_off < h->ext_len)
@@ -76,9 +56,9 @@ int rtp_parse(struct rtp_hdr *h, const uint8_t *buf, size_t len)
 	h->cc = buf[0] & 0x0f;
 	h->marker = buf[1] & 0x80;
 	h->pt = buf[1] & 0x7f;
-	h->seq = rtp_rd16(buf + 2);
-	h->ts = rtp_rd32(buf + 4);
-	h->ssrc = rtp_rd32(buf + 8);
+	h->seq = bytes_rd16(buf + 2);
+	h->ts = bytes_rd32(buf + 4);
+	h->ssrc = bytes_rd32(buf + 8);
 
 	off = RTP_HDR_LEN + 4u * h->cc;
 	if (off > len)
@@ -166,9 +146,9 @@ int rtp_ext_find(const struct rtp_hdr *h, const uint8_t *buf, uint8_t id,
 }
 
 void rtp_set_pt(uint8_t *buf, uint8_t pt) { buf[1] = (uint8_t)((buf[1] & 0x80) | (pt & 0x7f)); }
-void rtp_set_seq(uint8_t *buf, uint16_t seq) { rtp_wr16(buf + 2, seq); }
-void rtp_set_ts(uint8_t *buf, uint32_t ts) { rtp_wr32(buf + 4, ts); }
-void rtp_set_ssrc(uint8_t *buf, uint32_t ssrc) { rtp_wr32(buf + 8, ssrc); }
+void rtp_set_seq(uint8_t *buf, uint16_t seq) { bytes_wr16(buf + 2, seq); }
+void rtp_set_ts(uint8_t *buf, uint32_t ts) { bytes_wr32(buf + 4, ts); }
+void rtp_set_ssrc(uint8_t *buf, uint32_t ssrc) { bytes_wr32(buf + 8, ssrc); }
 
 size_t rtp_strip_ext(uint8_t *buf, size_t len, const struct rtp_hdr *h)
 {
@@ -192,8 +172,8 @@ size_t rtp_write_hdr(uint8_t *buf, size_t cap, uint8_t pt, bool marker, uint16_t
 		return 0;
 	buf[0] = 0x80;
 	buf[1] = (uint8_t)((marker ? 0x80 : 0) | (pt & 0x7f));
-	rtp_wr16(buf + 2, seq);
-	rtp_wr32(buf + 4, ts);
-	rtp_wr32(buf + 8, ssrc);
+	bytes_wr16(buf + 2, seq);
+	bytes_wr32(buf + 4, ts);
+	bytes_wr32(buf + 8, ssrc);
 	return RTP_HDR_LEN;
 }

@@ -8,6 +8,7 @@
  * so the message is never copied. OpenSSL allocates its context internally; STUN runs at the
  * rate of connectivity and consent checks (a few per second per leg), not per media packet. */
 #include "media/stun.h"
+#include "base/bytes.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -23,18 +24,6 @@
 #define STUN_FP_XOR 0x5354554eu  /* "STUN" */
 #define STUN_REASON_MAX 763      /* RFC 8489 §14.8 */
 #define STUN_USERNAME_MAX 512    /* RFC 8489 §14.3: less than 513 bytes */
-
-static uint16_t stun_rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t stun_rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-static void stun_wr16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static void stun_wr32(uint8_t *p, uint32_t v)
-{
-	stun_wr16(p, (uint16_t)(v >> 16));
-	stun_wr16(p + 2, (uint16_t)v);
-}
 
 /* ---- CRC-32 (IEEE 802.3, reflected, as in zlib) with a 16-entry nibble table ---- */
 
@@ -124,11 +113,11 @@ static int stun_dec_error_code(struct stun_msg *m, const uint8_t *v, size_t len,
 static int stun_dec_xor_mapped(struct stun_msg *m, const uint8_t *v, size_t len, size_t off)
 {
 	(void)off;
-	uint16_t port = stun_rd16(v + 2) ^ (uint16_t)(STUN_MAGIC >> 16);
+	uint16_t port = bytes_rd16(v + 2) ^ (uint16_t)(STUN_MAGIC >> 16);
 	memset(&m->xor_mapped, 0, sizeof(m->xor_mapped));
 	if (v[1] == 1 && len == 8) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)&m->xor_mapped;
-		uint32_t a = stun_rd32(v + 4) ^ STUN_MAGIC;
+		uint32_t a = bytes_rd32(v + 4) ^ STUN_MAGIC;
 		sin->sin_family = AF_INET;
 		sin->sin_port = htons(port);
 		sin->sin_addr.s_addr = htonl(a);
@@ -150,7 +139,7 @@ static int stun_dec_priority(struct stun_msg *m, const uint8_t *v, size_t len, s
 {
 	(void)len, (void)off;
 	m->has_priority = true;
-	m->priority = stun_rd32(v);
+	m->priority = bytes_rd32(v);
 	return 0;
 }
 
@@ -165,7 +154,7 @@ static int stun_dec_controlling(struct stun_msg *m, const uint8_t *v, size_t len
 {
 	(void)len, (void)off;
 	m->has_controlling = true;
-	m->tiebreaker = (uint64_t)stun_rd32(v) << 32 | stun_rd32(v + 4);
+	m->tiebreaker = (uint64_t)bytes_rd32(v) << 32 | bytes_rd32(v + 4);
 	return 0;
 }
 
@@ -173,7 +162,7 @@ static int stun_dec_controlled(struct stun_msg *m, const uint8_t *v, size_t len,
 {
 	(void)len, (void)off;
 	m->has_controlled = true;
-	m->tiebreaker = (uint64_t)stun_rd32(v) << 32 | stun_rd32(v + 4);
+	m->tiebreaker = (uint64_t)bytes_rd32(v) << 32 | bytes_rd32(v + 4);
 	return 0;
 }
 
@@ -220,7 +209,7 @@ static int stun_dec_attr(struct stun_msg *m, uint16_t type, const uint8_t *v, si
 
 bool stun_is_stun(const uint8_t *buf, size_t len)
 {
-	return buf && len >= STUN_HDR_LEN && buf[0] < 4 && stun_rd32(buf + 4) == STUN_MAGIC;
+	return buf && len >= STUN_HDR_LEN && buf[0] < 4 && bytes_rd32(buf + 4) == STUN_MAGIC;
 }
 
 int stun_msg_decode(struct stun_msg *m, const uint8_t *buf, size_t len)
@@ -231,15 +220,15 @@ int stun_msg_decode(struct stun_msg *m, const uint8_t *buf, size_t len)
 	memset(m, 0, sizeof(*m));
 	if (!stun_is_stun(buf, len)) /* also: first two bits zero, magic cookie */
 		goto out;
-	size_t alen = stun_rd16(buf + 2);
+	size_t alen = bytes_rd16(buf + 2);
 	if (alen % 4 || STUN_HDR_LEN + alen != len)
 		goto out;
 	m->buf = buf;
 	m->len = len;
-	m->type = stun_rd16(buf);
+	m->type = bytes_rd16(buf);
 	m->tid = buf + 8;
 	for (size_t off = STUN_HDR_LEN; off < len;) {
-		uint16_t type = stun_rd16(buf + off), vlen = stun_rd16(buf + off + 2);
+		uint16_t type = bytes_rd16(buf + off), vlen = bytes_rd16(buf + off + 2);
 		size_t padded = ((size_t)vlen + 3) & ~(size_t)3;
 		if (padded > len - off - 4 || m->fingerprint_off ||
 		    (m->integrity_off && type != STUN_ATTR_FINGERPRINT))
@@ -265,7 +254,7 @@ bool stun_msg_integrity_ok(const struct stun_msg *m, const uint8_t *key, size_t 
 	if (!m->buf || !off || !key || !keylen || off + 4 + STUN_MI_LEN > m->len)
 		return false;
 	memcpy(hdr, m->buf, STUN_HDR_LEN);
-	stun_wr16(hdr + 2, (uint16_t)(off + 4 + STUN_MI_LEN - STUN_HDR_LEN));
+	bytes_wr16(hdr + 2, (uint16_t)(off + 4 + STUN_MI_LEN - STUN_HDR_LEN));
 	if (!stun_hmac(key, keylen, hdr, m->buf + STUN_HDR_LEN, off - STUN_HDR_LEN, mac))
 		return false;
 	return CRYPTO_memcmp(mac, m->buf + off + 4, STUN_MI_LEN) == 0;
@@ -277,7 +266,7 @@ bool stun_msg_fingerprint_ok(const struct stun_msg *m)
 
 	if (!m->buf || !off || off + 4 + STUN_FP_LEN != m->len)
 		return false;
-	return (stun_crc32(m->buf, off) ^ STUN_FP_XOR) == stun_rd32(m->buf + off + 4);
+	return (stun_crc32(m->buf, off) ^ STUN_FP_XOR) == bytes_rd32(m->buf + off + 4);
 }
 
 /* ---- encoding ---- */
@@ -294,9 +283,9 @@ static void stun_enc_start(struct stun_enc *e, uint8_t *out, size_t cap, uint16_
 	*e = (struct stun_enc){.buf = out, .cap = cap, .full = !out || !tid || cap < STUN_HDR_LEN};
 	if (e->full)
 		return;
-	stun_wr16(out, type);
-	stun_wr16(out + 2, 0);
-	stun_wr32(out + 4, STUN_MAGIC);
+	bytes_wr16(out, type);
+	bytes_wr16(out + 2, 0);
+	bytes_wr32(out + 4, STUN_MAGIC);
 	memcpy(out + 8, tid, 12);
 	e->pos = STUN_HDR_LEN;
 }
@@ -312,8 +301,8 @@ static uint8_t *stun_enc_attr(struct stun_enc *e, uint16_t type, size_t len)
 		return NULL;
 	}
 	uint8_t *p = e->buf + e->pos;
-	stun_wr16(p, type);
-	stun_wr16(p + 2, (uint16_t)len);
+	bytes_wr16(p, type);
+	bytes_wr16(p + 2, (uint16_t)len);
 	memset(p + 4, 0, padded);
 	e->pos += 4 + padded;
 	return p + 4;
@@ -330,13 +319,13 @@ static void stun_enc_u32(struct stun_enc *e, uint16_t type, uint32_t v)
 {
 	uint8_t *p = stun_enc_attr(e, type, 4);
 	if (p)
-		stun_wr32(p, v);
+		bytes_wr32(p, v);
 }
 
 /* Sets the header length as if the message ended extra bytes after the current position */
 static void stun_enc_setlen(struct stun_enc *e, size_t extra)
 {
-	stun_wr16(e->buf + 2, (uint16_t)(e->pos + extra - STUN_HDR_LEN));
+	bytes_wr16(e->buf + 2, (uint16_t)(e->pos + extra - STUN_HDR_LEN));
 }
 
 /* Appends MESSAGE-INTEGRITY (when key) and FINGERPRINT; returns the length or 0 */
@@ -386,7 +375,7 @@ static void stun_enc_xor_mapped(struct stun_enc *e, const struct sockaddr *sa)
 	if (!v)
 		return;
 	v[1] = iplen == 4 ? 1 : 2;
-	stun_wr16(v + 2, port ^ (uint16_t)(STUN_MAGIC >> 16));
+	bytes_wr16(v + 2, port ^ (uint16_t)(STUN_MAGIC >> 16));
 	for (size_t i = 0; i < iplen; i++) /* cookie then transaction id, both in the header */
 		v[4 + i] = ip[i] ^ e->buf[4 + i];
 }
@@ -440,7 +429,7 @@ size_t stun_build_binding_error_unknown(uint8_t *out, size_t cap, const uint8_t 
 	if (!v)
 		e.full = true;
 	for (size_t i = 0; v && i < n; i++)
-		stun_wr16(v + 2 * i, attrs[i]);
+		bytes_wr16(v + 2 * i, attrs[i]);
 	return stun_enc_finish(&e, key, keylen);
 }
 
@@ -459,8 +448,8 @@ size_t stun_build_binding_request(uint8_t *out, size_t cap, const uint8_t tid[12
 	stun_enc_u32(&e, STUN_ATTR_PRIORITY, priority);
 	uint8_t *v = stun_enc_attr(&e, STUN_ATTR_ICE_CONTROLLING, 8);
 	if (v) {
-		stun_wr32(v, (uint32_t)(tiebreaker >> 32));
-		stun_wr32(v + 4, (uint32_t)tiebreaker);
+		bytes_wr32(v, (uint32_t)(tiebreaker >> 32));
+		bytes_wr32(v + 4, (uint32_t)tiebreaker);
 	}
 	if (use_candidate)
 		stun_enc_attr(&e, STUN_ATTR_USE_CANDIDATE, 0);

@@ -1,6 +1,7 @@
 /* twcc: transport-wide congestion control feedback, recorder, builder and parser.
  * See twcc.h for the model. */
 #include "media/twcc.h"
+#include "base/bytes.h"
 #include "base/mem.h"
 
 #include <errno.h>
@@ -40,14 +41,6 @@ struct twcc_enc {
 	size_t nchunks;
 };
 
-static void twcc_wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint16_t twcc_rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-
 static size_t twcc_slot(int64_t ext) { return (size_t)((uint64_t)ext & TWCC_MASK); }
 
 /* ---- recorder ------------------------------------------------------------------------ */
@@ -72,7 +65,7 @@ int twcc_ext_seq(const uint8_t *data, size_t len, uint16_t *seq)
 {
 	if (!data || len < 2)
 		return EBADMSG;
-	*seq = twcc_rd16(data);
+	*seq = bytes_rd16(data);
 	return 0;
 }
 
@@ -151,7 +144,7 @@ void twcc_stats(const struct twcc *t, struct twcc_stats *st)
 
 static void twcc_enc_put(struct twcc_enc *c, uint16_t chunk)
 {
-	twcc_wr16(c->out + 2 * c->nchunks++, chunk);
+	bytes_wr16(c->out + 2 * c->nchunks++, chunk);
 }
 
 static void twcc_enc_recount(struct twcc_enc *c)
@@ -276,7 +269,7 @@ static int64_t twcc_build_statuses(struct twcc *t, struct twcc_build *b, size_t 
 		if (sym == TWCC_SYM_SMALL_DELTA) {
 			t->deltas[b->ndelta++] = (uint8_t)ticks;
 		} else {
-			twcc_wr16(t->deltas + b->ndelta, (uint16_t)(int16_t)ticks);
+			bytes_wr16(t->deltas + b->ndelta, (uint16_t)(int16_t)ticks);
 			b->ndelta += 2;
 		}
 		b->cursor_us += ticks * TWCC_DELTA_US;
@@ -298,13 +291,13 @@ static size_t twcc_build_finish(struct twcc *t, struct twcc_build *b, uint8_t *b
 	len += pad;
 	buf[0] = (uint8_t)(0x80 | (pad ? 0x20 : 0) | TWCC_FMT);
 	buf[1] = TWCC_PT_RTPFB;
-	twcc_wr16(buf + 2, (uint16_t)(len / 4 - 1));
+	bytes_wr16(buf + 2, (uint16_t)(len / 4 - 1));
 	for (int i = 0; i < 4; i++) {
 		buf[4 + i] = (uint8_t)(sender_ssrc >> (24 - 8 * i));
 		buf[8 + i] = (uint8_t)(media_ssrc >> (24 - 8 * i));
 	}
-	twcc_wr16(buf + 12, (uint16_t)t->fb_base);
-	twcc_wr16(buf + 14, (uint16_t)(end - t->fb_base));
+	bytes_wr16(buf + 12, (uint16_t)t->fb_base);
+	bytes_wr16(buf + 14, (uint16_t)(end - t->fb_base));
 	buf[16] = (uint8_t)(b->ref >> 16);
 	buf[17] = (uint8_t)(b->ref >> 8);
 	buf[18] = (uint8_t)b->ref;
@@ -387,7 +380,7 @@ static long twcc_deltas_decode(const uint8_t *fci, size_t len, size_t pos,
 		} else {
 			if (pos + 2 > len)
 				return -EBADMSG;
-			st[i].delta = (int16_t)twcc_rd16(fci + pos);
+			st[i].delta = (int16_t)bytes_rd16(fci + pos);
 			pos += 2;
 		}
 		t_us += (int64_t)st[i].delta * TWCC_DELTA_US;
@@ -403,8 +396,8 @@ int twcc_feedback_parse(const uint8_t *fci, size_t len, struct twcc_feedback *fb
 	memset(fb, 0, sizeof(*fb));
 	if (!fci || len < TWCC_FCI_HDR_LEN)
 		return EBADMSG;
-	fb->base_seq = twcc_rd16(fci);
-	fb->status_count = twcc_rd16(fci + 2);
+	fb->base_seq = bytes_rd16(fci);
+	fb->status_count = bytes_rd16(fci + 2);
 	fb->ref_time = (uint32_t)fci[4] << 16 | (uint32_t)fci[5] << 8 | fci[6];
 	fb->fb_count = fci[7];
 	if (fb->status_count == 0)
@@ -415,7 +408,7 @@ int twcc_feedback_parse(const uint8_t *fci, size_t len, struct twcc_feedback *fb
 	while (i < fb->status_count) {
 		if (pos + 2 > len)
 			return EBADMSG;
-		int n = twcc_chunk_decode(twcc_rd16(fci + pos), st, i, fb->status_count);
+		int n = twcc_chunk_decode(bytes_rd16(fci + pos), st, i, fb->status_count);
 		if (n < 0)
 			return EBADMSG;
 		pos += 2;
