@@ -55,9 +55,11 @@ static void call_destroy(void *data)
 
 /* A new call of customer, queued (the caller runs route_dispatch()); its contact record is
  * created first and names it ("c" + contact id, so ids stay unique across restarts). order_ms
- * is the wall-clock time of the first request: now, or an interrupted call's (restore.c). */
+ * is the wall-clock time of the first request: now, or an interrupted call's (restore.c), and
+ * order_id that request's contact id (0: this call's own), which orders requests made in the
+ * same millisecond. */
 int call_create(struct sig *s, struct sess *customer, const char *language, const char *topic,
-		uint64_t order_ms, struct call **cp)
+		uint64_t order_ms, int64_t order_id, struct call **cp)
 {
 	struct call *c = mem_alloc(sizeof(*c), call_destroy);
 	if (!c)
@@ -74,6 +76,7 @@ int call_create(struct sig *s, struct sess *customer, const char *language, cons
 	if (!err) {
 		snprintf(c->id, sizeof(c->id), "c%lld", (long long)c->contact_id);
 		err = table_add(s->calls, c->id, c);
+		c->order_id = order_id ? order_id : c->contact_id;
 	}
 	if (err) {
 		mem_deref(c);

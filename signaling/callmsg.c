@@ -70,7 +70,7 @@ void callmsg_request(struct sig_conn *c, const struct proto_msg *msg)
 		return;
 	sess_set_name(se, proto_str(msg, "name"));
 	struct call *call;
-	if (call_create(s, se, lang, topic, 0, &call)) {
+	if (call_create(s, se, lang, topic, 0, 0, &call)) {
 		sig_error(c, msg, PROTO_E_NOT_STORED, "the request could not be recorded; try again");
 		return;
 	}

@@ -182,6 +182,7 @@ struct call {
 	bool has_media;
 	struct call_side side[CALL_PARTIES];
 	uint64_t order_ms;             /* wall clock of the first request: the queue order */
+	int64_t order_id;              /* ties in order_ms: the first request's contact id */
 	uint64_t ring_deadline_ms, answered_ms;  /* monotonic */
 	struct agent *reserved;        /* a returning customer waits for this agent ... */
 	uint64_t reserve_until_ms;     /* ... until then (monotonic) */
@@ -293,7 +294,7 @@ void record_ended(struct call *c, const char *outcome);
 
 /* call.c */
 int call_create(struct sig *s, struct sess *customer, const char *language, const char *topic,
-		uint64_t order_ms, struct call **cp);
+		uint64_t order_ms, int64_t order_id, struct call **cp);
 struct call *call_find(struct sig *s, const char *id);
 void call_ring(struct call *c, struct agent *a, uint64_t now_ms);
 void call_unring(struct call *c, const char *reason);

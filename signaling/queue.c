@@ -10,13 +10,19 @@
 
 #include <string.h>
 
+/* a before b in the queue: first request first, the older contact on a tie */
+static bool queue_before(const struct call *a, const struct call *b)
+{
+	return a->order_ms != b->order_ms ? a->order_ms < b->order_ms : a->order_id < b->order_id;
+}
+
 void queue_add(struct call *c)
 {
 	struct sig *s = c->sig;
 	if (c->in_queue)
 		return;
 	struct call *after = s->queue_tail;
-	while (after && after->order_ms > c->order_ms)
+	while (after && queue_before(c, after))
 		after = after->qprev;
 	c->qprev = after;
 	c->qnext = after ? after->qnext : s->queue_head;

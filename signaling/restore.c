@@ -71,7 +71,7 @@ void restore_customer(struct sess *se)
 	}
 	struct call *c;
 	int err = call_create(s, se, restore_code(&s->languages, last.language),
-			      restore_code(&s->topics, last.topic), last.queued_ms, &c);
+			      restore_code(&s->topics, last.topic), last.queued_ms, last.id, &c);
 	if (err)
 		log_warn("session %s: could not queue its interrupted call again", se->id);
 	else

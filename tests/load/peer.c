@@ -1,54 +1,56 @@
-#include "tests/load/peer.h"
+/* peer: transport of the scripted WebRTC endpoint: socket, ICE (checks sent when controlling,
+ * answered always), DTLS in the role the SDP gave, datagram demultiplexing (RFC 7983), timers. */
+#include "tests/load/peer_priv.h"
 #include "base/clock.h"
 #include "base/mem.h"
-#include "media/dtls.h"
-#include "media/ice.h"
-#include "media/rtcp.h"
 #include "media/rtp.h"
-#include "media/sdp.h"
 #include "media/srtp_session.h"
 #include "media/stun.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <openssl/rand.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
-#define PEER_PT_OPUS 111
-#define PEER_PT_VP8 96
-#define PEER_PT_RTX 97
-#define PEER_BUF 1600
+#define PEER_CHECK_RETRY_US 50000u     /* ICE checks until the first success */
+#define PEER_CONSENT_US 2500000u       /* then consent checks (RFC 7675) */
+#define PEER_RTCP_US 1000000u
+#define PEER_PRIORITY 0x6e7f1effu
 
-struct peer {
-	int fd;
-	struct sockaddr_in local, remote;
-	bool has_remote;
-	char lufrag[ICE_UFRAG_MAX + 1], lpwd[ICE_PWD_MAX + 1];
-	char rufrag[64], rpwd[256];
-	uint8_t rfp[DTLS_FP_LEN];
-	struct dtls_cert *cert;
-	struct dtls_conn *dtls;
-	struct srtp_session *srtp;
-	enum srtp_profile_id profile;
-	bool ice_ok, connected;
-	uint32_t ssrc[2];
-	uint16_t seq[2];
-	uint8_t pt[2];
-	struct peer_stats st;
-	peer_rx_h *rx_h;
-	void *rx_arg;
-};
+/* one receive batch shared by every peer of the thread (peers are single-threaded) */
+static _Thread_local uint8_t peer_rxbuf[PEER_RX_BATCH][PEER_BUF];
+static _Thread_local char peer_rxctl[PEER_RX_BATCH][CMSG_SPACE(sizeof(struct timespec))];
 
-static void peer_dtls_send(const uint8_t *data, size_t len, void *arg)
+void peer_dtls_send(const uint8_t *data, size_t len, void *arg)
 {
 	struct peer *p = arg;
-	sendto(p->fd, data, len, 0, (struct sockaddr *)&p->remote, sizeof(p->remote));
+	if (sendto(p->fd, data, len, 0, (struct sockaddr *)&p->remote, sizeof(p->remote)) < 0)
+		p->st.tx_errors++;
+}
+
+static int peer_socket(struct peer *p, const char *bind_ip)
+{
+	p->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (p->fd < 0)
+		return errno;
+	p->local.sin_family = AF_INET;
+	if (inet_pton(AF_INET, bind_ip, &p->local.sin_addr) != 1)
+		return EINVAL;
+	socklen_t alen = sizeof(p->local);
+	if (bind(p->fd, (struct sockaddr *)&p->local, sizeof(p->local)) ||
+	    getsockname(p->fd, (struct sockaddr *)&p->local, &alen))
+		return errno;
+	int sz = 1 << 20, one = 1;
+	setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	setsockopt(p->fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	setsockopt(p->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+	return 0;
 }
 
 int peer_alloc(struct peer **pp, struct dtls_cert *cert, const char *bind_ip)
@@ -56,24 +58,22 @@ int peer_alloc(struct peer **pp, struct dtls_cert *cert, const char *bind_ip)
 	struct peer *p = calloc(1, sizeof(*p));
 	if (!p)
 		return ENOMEM;
-	p->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	p->local.sin_family = AF_INET;
-	inet_pton(AF_INET, bind_ip, &p->local.sin_addr);
-	socklen_t alen = sizeof(p->local);
-	if (p->fd < 0 || bind(p->fd, (struct sockaddr *)&p->local, sizeof(p->local)) ||
-	    getsockname(p->fd, (struct sockaddr *)&p->local, &alen)) {
-		int err = errno;
+	int err = peer_socket(p, bind_ip);
+	if (err) {
 		peer_free(p);
 		return err;
 	}
-	int sz = 4 << 20;
-	setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	p->cert = mem_ref(cert);
 	ice_gen_credentials(p->lufrag, p->lpwd);
 	RAND_bytes((unsigned char *)p->ssrc, sizeof(p->ssrc));
+	RAND_bytes((unsigned char *)&p->rtx_ssrc, sizeof(p->rtx_ssrc));
 	RAND_bytes((unsigned char *)p->seq, sizeof(p->seq));
+	RAND_bytes((unsigned char *)&p->tiebreaker, sizeof(p->tiebreaker));
+	p->seq[PEER_VIDEO] &= 0x3fff;  /* room before a wrap: makes traces easier to read */
 	p->pt[PEER_AUDIO] = PEER_PT_OPUS;
 	p->pt[PEER_VIDEO] = PEER_PT_VP8;
+	p->rtx_pt = PEER_PT_RTX;
+	p->offer_audio = p->offer_video = true;
 	*pp = p;
 	return 0;
 }
@@ -82,6 +82,8 @@ void peer_free(struct peer *p)
 {
 	if (!p)
 		return;
+	if (p->dtls && p->connected)
+		dtls_conn_close(p->dtls);
 	if (p->fd >= 0)
 		close(p->fd);
 	mem_deref(p->srtp);
@@ -93,67 +95,30 @@ void peer_free(struct peer *p)
 int peer_fd(const struct peer *p) { return p->fd; }
 uint16_t peer_port(const struct peer *p) { return ntohs(p->local.sin_port); }
 const char *peer_ufrag(const struct peer *p) { return p->lufrag; }
+void peer_set_auto_nack(struct peer *p, bool on) { p->auto_nack = on; }
 bool peer_connected(const struct peer *p) { return p->connected; }
+bool peer_failed(const struct peer *p) { return p->failed; }
 const struct peer_stats *peer_stats(const struct peer *p) { return &p->st; }
+struct rxstats *peer_rxstats(struct peer *p, enum peer_kind k) { return &p->rx[k]; }
 const char *peer_srtp_profile(const struct peer *p) { return srtp_session_profile_name(p->profile); }
 
-int peer_offer(struct peer *p, char *buf, size_t cap)
+void peer_set_media(struct peer *p, bool audio, bool video)
 {
-	const char *fp = dtls_cert_fingerprint(p->cert);
-	int n = snprintf(buf, cap,
-		"v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
-		"a=group:BUNDLE 0 1\r\na=msid-semantic: WMS peer\r\n"
-		"m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n"
-		"a=ice-ufrag:%s\r\na=ice-pwd:%s\r\na=fingerprint:sha-256 %s\r\na=setup:actpass\r\n"
-		"a=mid:0\r\na=sendrecv\r\na=msid:peer a0\r\na=rtcp-mux\r\n"
-		"a=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1\r\n"
-		"a=ssrc:%u cname:peer\r\n"
-		"m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\nc=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n"
-		"a=ice-ufrag:%s\r\na=ice-pwd:%s\r\na=fingerprint:sha-256 %s\r\na=setup:actpass\r\n"
-		"a=mid:1\r\na=sendrecv\r\na=msid:peer v0\r\na=rtcp-mux\r\na=rtcp-rsize\r\n"
-		"a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack\r\na=rtcp-fb:96 nack pli\r\n"
-		"a=rtcp-fb:96 ccm fir\r\na=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96\r\n"
-		"a=ssrc:%u cname:peer\r\n",
-		p->lufrag, p->lpwd, fp, p->ssrc[PEER_AUDIO], p->lufrag, p->lpwd, fp,
-		p->ssrc[PEER_VIDEO]);
-	return n > 0 && (size_t)n < cap ? 0 : E2BIG;
+	p->offer_audio = audio;
+	p->offer_video = video;
 }
 
-/* the relay's host candidate: "a=candidate:... udp PRIO IP PORT typ host" */
-static int peer_find_candidate(struct peer *p, const char *sdp)
+int peer_dtls_setup(struct peer *p)
 {
-	const char *c = strstr(sdp, "a=candidate:");
-	char ip[64];
-	unsigned port;
-	if (!c || sscanf(c, "a=candidate:%*s %*s %*s %*s %63s %u", ip, &port) != 2 || port > 65535)
-		return EPROTO;
-	p->remote.sin_family = AF_INET;
-	p->remote.sin_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET, ip, &p->remote.sin_addr) != 1)
-		return EPROTO;
-	p->has_remote = true;
-	return 0;
+	return dtls_conn_alloc(&p->dtls, p->cert, p->dtls_server, p->rfp, peer_dtls_send, p);
 }
 
-int peer_answer(struct peer *p, const char *text)
+int peer_send_raw(struct peer *p, const uint8_t *buf, size_t len)
 {
-	struct sdp_session *s = malloc(sizeof(*s));
-	char err[160];
-	int e = s ? sdp_parse(s, text, strlen(text), err, sizeof(err)) : ENOMEM;
-	if (e)
-		goto out;
-	const struct sdp_media *m = s->nmedia ? &s->media[0] : NULL;
-	const char *ufrag = m && *m->ice_ufrag ? m->ice_ufrag : s->ice_ufrag;
-	const char *pwd = m && *m->ice_pwd ? m->ice_pwd : s->ice_pwd;
-	const char *fp = m && *m->fingerprint ? m->fingerprint : s->fingerprint;
-	snprintf(p->rufrag, sizeof(p->rufrag), "%s", ufrag);
-	snprintf(p->rpwd, sizeof(p->rpwd), "%s", pwd);
-	if ((e = dtls_fp_parse(fp, p->rfp)) || (e = peer_find_candidate(p, text)))
-		goto out;
-	e = dtls_conn_alloc(&p->dtls, p->cert, false, p->rfp, peer_dtls_send, p);
-out:
-	free(s);
-	return e;
+	if (sendto(p->fd, buf, len, 0, (struct sockaddr *)&p->remote, sizeof(p->remote)) >= 0)
+		return 0;
+	p->st.tx_errors++;
+	return errno;
 }
 
 int peer_keepalive(struct peer *p)
@@ -163,127 +128,186 @@ int peer_keepalive(struct peer *p)
 	RAND_bytes(tid, sizeof(tid));
 	snprintf(user, sizeof(user), "%s:%s", p->rufrag, p->lufrag);
 	size_t n = stun_build_binding_request(buf, sizeof(buf), tid, user, (const uint8_t *)p->rpwd,
-					      strlen(p->rpwd), 0x6e7f1eff, 0x1234567890abcdefull, true);
+					      strlen(p->rpwd), PEER_PRIORITY, p->tiebreaker, true);
 	return n ? peer_send_raw(p, buf, n) : E2BIG;
 }
 
-int peer_send_raw(struct peer *p, const uint8_t *buf, size_t len)
+/* a usable candidate pair: the DTLS client starts its handshake */
+static void peer_ice_done(struct peer *p)
 {
-	return sendto(p->fd, buf, len, 0, (struct sockaddr *)&p->remote, sizeof(p->remote)) < 0 ?
-		errno : 0;
-}
-
-static void peer_on_stun(struct peer *p, const uint8_t *buf, size_t len)
-{
-	struct stun_msg m;
-	if (stun_msg_decode(&m, buf, len) || m.type != STUN_BINDING_SUCCESS)
-		return;
-	if (!stun_msg_integrity_ok(&m, (const uint8_t *)p->rpwd, strlen(p->rpwd)))
+	if (p->ice_ok)
 		return;
 	p->ice_ok = true;
-}
-
-static void peer_count_rtp(struct peer *p, const uint8_t *buf, size_t len)
-{
-	struct rtp_hdr h;
-	if (rtp_parse(&h, buf, len))
-		return;
-	if (h.pt == PEER_PT_RTX)
-		p->st.rtx_rx++;
-	int k = h.pt == PEER_PT_OPUS ? PEER_AUDIO : h.pt == PEER_PT_VP8 ? PEER_VIDEO : -1;
-	if (k < 0)
-		return;
-	struct peer_stream_stats *s = &p->st.rx[k];
-	if (s->started && s->ssrc == h.ssrc) {
-		uint16_t gap = (uint16_t)(h.seq - s->last_seq);
-		if (gap > 1 && gap < 0x8000)
-			s->lost_gaps += gap - 1u;
-		if (gap && gap < 0x8000)
-			s->last_seq = h.seq;
-	} else {
-		s->started = true;
-		s->ssrc = h.ssrc;
-		s->last_seq = h.seq;
-	}
-	s->packets++;
-	s->bytes += len;
-}
-
-static void peer_on_rtcp(struct peer *p, const uint8_t *buf, size_t len)
-{
-	struct rtcp_pkt r;
-	size_t off = 0;
-	p->st.rtcp_rx++;
-	while (rtcp_next(buf, len, &off, &r) == 1) {
-		if (r.pt == RTCP_PSFB && r.count == RTCP_FMT_PLI)
-			p->st.pli_rx++;
-		if (r.pt == RTCP_RTPFB && r.count == RTCP_FMT_NACK)
-			p->st.nack_rx++;
+	if (p->dtls && !p->dtls_server && !p->dtls_started) {
+		p->dtls_started = true;
+		dtls_conn_connect(p->dtls);
 	}
 }
 
-static void peer_on_media(struct peer *p, uint8_t *buf, size_t len)
+/* the remote's check (it is controlling, or checks too): answer with our password */
+static void peer_on_binding_request(struct peer *p, const struct stun_msg *m,
+				    const struct sockaddr_in *from)
 {
-	if (!p->srtp)
+	size_t ul = strlen(p->lufrag);
+	if (!m->username || m->username_len <= ul || memcmp(m->username, p->lufrag, ul) ||
+	    m->username[ul] != ':' ||
+	    !stun_msg_integrity_ok(m, (const uint8_t *)p->lpwd, strlen(p->lpwd)))
 		return;
-	bool rtcp = rtp_is_rtcp(buf, len);
-	int e = rtcp ? srtp_session_unprotect_rtcp(p->srtp, buf, &len)
-		     : srtp_session_unprotect_rtp(p->srtp, buf, &len);
-	if (e) {
-		p->st.unprotect_fail++;
-		return;
+	uint8_t out[256];
+	size_t n = stun_build_binding_success(out, sizeof(out), m->tid, (const struct sockaddr *)from,
+					      (const uint8_t *)p->lpwd, strlen(p->lpwd));
+	if (n && sendto(p->fd, out, n, 0, (const struct sockaddr *)from, sizeof(*from)) < 0)
+		p->st.tx_errors++;
+	if (!p->has_remote || (m->use_candidate && !p->controlling)) {
+		p->remote = *from;
+		p->has_remote = true;
 	}
-	if (rtcp)
-		peer_on_rtcp(p, buf, len);
-	else
-		peer_count_rtp(p, buf, len);
-	struct rtp_hdr h;
-	if (p->rx_h && (rtcp || rtp_parse(&h, buf, len) == 0))
-		p->rx_h(rtcp ? NULL : &h, buf, len, p->rx_arg);
+	if (!p->controlling)
+		peer_ice_done(p);
 }
 
-void peer_set_rx_handler(struct peer *p, peer_rx_h *h, void *arg)
+static void peer_on_stun(struct peer *p, const uint8_t *buf, size_t len,
+			 const struct sockaddr_in *from)
 {
-	p->rx_h = h;
-	p->rx_arg = arg;
+	struct stun_msg m;
+	p->st.stun_rx++;
+	if (stun_msg_decode(&m, buf, len))
+		return;
+	if (m.type == STUN_BINDING_REQUEST) {
+		peer_on_binding_request(p, &m, from);
+	} else if (m.type == STUN_BINDING_SUCCESS &&
+		   stun_msg_integrity_ok(&m, (const uint8_t *)p->rpwd, strlen(p->rpwd))) {
+		peer_ice_done(p);
+	}
 }
 
-static void peer_on_datagram(struct peer *p, uint8_t *buf, size_t len)
+static void peer_on_dtls(struct peer *p, const uint8_t *buf, size_t len)
 {
-	if (len && buf[0] <= 3) {
-		peer_on_stun(p, buf, len);
-	} else if (len && buf[0] >= 20 && buf[0] <= 63 && p->dtls) {
-		dtls_conn_recv(p->dtls, buf, len);
-		if (!p->connected && dtls_conn_state(p->dtls) == DTLS_CONNECTED) {
-			struct srtp_keys keys;
-			if (dtls_conn_keys(p->dtls, &keys) == 0 &&
-			    srtp_session_alloc(&p->srtp, &keys) == 0) {
-				p->profile = keys.profile;
-				p->connected = true;
-			}
+	if (!p->dtls)
+		return;
+	dtls_conn_recv(p->dtls, buf, len);
+	enum dtls_state st = dtls_conn_state(p->dtls);
+	if (st == DTLS_FAILED) {
+		p->failed = true;
+	} else if (!p->connected && st == DTLS_CONNECTED) {
+		struct srtp_keys keys;
+		if (dtls_conn_keys(p->dtls, &keys) == 0 && srtp_session_alloc(&p->srtp, &keys) == 0) {
+			p->profile = keys.profile;
+			p->connected = true;
+			p->next_rtcp_us = clock_us() + PEER_RTCP_US / 2;
+		} else {
+			p->failed = true;
 		}
-	} else if (len && buf[0] >= 128 && buf[0] <= 191) {
-		peer_on_media(p, buf, len);
 	}
+}
+
+static void peer_on_datagram(struct peer *p, uint8_t *buf, size_t len,
+			     const struct sockaddr_in *from, uint64_t arrival_us)
+{
+	if (!len)
+		return;
+	if (buf[0] <= 3)
+		peer_on_stun(p, buf, len, from);
+	else if (buf[0] >= 20 && buf[0] <= 63)
+		peer_on_dtls(p, buf, len);
+	else if (buf[0] >= 128 && buf[0] <= 191)
+		peer_on_media(p, buf, len, arrival_us);
+}
+
+static uint64_t peer_msg_time(struct msghdr *mh)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+			struct timespec ts;
+			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+			return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+		}
+	}
+	return peer_realtime_us();
+}
+
+void peer_recv(struct peer *p)
+{
+	struct mmsghdr mm[PEER_RX_BATCH];
+	struct iovec iov[PEER_RX_BATCH];
+	struct sockaddr_in from[PEER_RX_BATCH];
+	for (;;) {
+		for (int i = 0; i < PEER_RX_BATCH; i++) {
+			iov[i] = (struct iovec){peer_rxbuf[i], PEER_BUF};
+			mm[i].msg_hdr = (struct msghdr){.msg_name = &from[i], .msg_namelen = sizeof(from[i]),
+				.msg_iov = &iov[i], .msg_iovlen = 1, .msg_control = peer_rxctl[i],
+				.msg_controllen = sizeof(peer_rxctl[i])};
+		}
+		int n = recvmmsg(p->fd, mm, PEER_RX_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			return;
+		for (int i = 0; i < n; i++)
+			peer_on_datagram(p, peer_rxbuf[i], mm[i].msg_len, &from[i],
+					 peer_msg_time(&mm[i].msg_hdr));
+		if (n < PEER_RX_BATCH)
+			return;
+	}
+}
+
+int peer_start(struct peer *p)
+{
+	if (!p->dtls || (p->controlling && !p->has_remote))
+		return EINVAL;
+	p->started = true;
+	p->next_check_us = clock_us();
+	return 0;
+}
+
+void peer_tick(struct peer *p, uint64_t now_us)
+{
+	if (!p->started || p->failed)
+		return;
+	if (p->controlling && now_us >= p->next_check_us) {
+		peer_keepalive(p);
+		p->next_check_us = now_us + (p->ice_ok ? PEER_CONSENT_US : PEER_CHECK_RETRY_US);
+	}
+	if (!p->connected && (p->dtls_started || p->dtls_server)) {
+		uint64_t due = dtls_conn_deadline(p->dtls, now_us);
+		if (due && due <= now_us)
+			dtls_conn_timeout(p->dtls);
+		if (dtls_conn_state(p->dtls) == DTLS_FAILED)
+			p->failed = true;
+	}
+	if (p->connected && now_us >= p->next_rtcp_us) {
+		peer_rtcp_report(p);
+		p->next_rtcp_us = now_us + PEER_RTCP_US;
+	}
+}
+
+uint64_t peer_next_tick(const struct peer *p)
+{
+	uint64_t next = UINT64_MAX;
+	if (!p->started || p->failed)
+		return next;
+	if (p->controlling)
+		next = p->next_check_us;
+	if (!p->connected) {
+		uint64_t due = dtls_conn_deadline(p->dtls, clock_us());
+		if (due && due < next)
+			next = due;
+		if (next == UINT64_MAX || next > clock_us() + 100000u)
+			next = clock_us() + 100000u;  /* waiting for the remote: look again soon */
+	} else if (p->next_rtcp_us < next) {
+		next = p->next_rtcp_us;
+	}
+	return next;
 }
 
 int peer_poll(struct peer *p, int timeout_ms)
 {
 	uint64_t end = clock_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
-	uint8_t buf[PEER_BUF];
 	for (;;) {
 		int left = (int)(end > clock_ms() ? end - clock_ms() : 0);
 		struct pollfd pfd = {.fd = p->fd, .events = POLLIN};
-		if (poll(&pfd, 1, left) <= 0)
-			return 0;
-		ssize_t n;
-		while ((n = recv(p->fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
-			peer_on_datagram(p, buf, (size_t)n);
-		if (p->dtls && !p->connected) {
-			uint64_t due = dtls_conn_deadline(p->dtls, clock_us());
-			if (due && due <= clock_us())
-				dtls_conn_timeout(p->dtls);
-		}
+		int n = poll(&pfd, 1, left > 10 ? 10 : left);
+		if (n > 0)
+			peer_recv(p);
+		peer_tick(p, clock_us());
 		if (!left)
 			return 0;
 	}
@@ -291,51 +315,11 @@ int peer_poll(struct peer *p, int timeout_ms)
 
 int peer_connect(struct peer *p, int timeout_ms)
 {
-	if (!p->has_remote || !p->dtls)
-		return EINVAL;
-	uint64_t end = clock_ms() + (uint64_t)timeout_ms;
-	while (!p->ice_ok && clock_ms() < end) {
-		peer_keepalive(p);
-		peer_poll(p, 50);
-	}
-	if (!p->ice_ok)
-		return ETIMEDOUT;
-	dtls_conn_connect(p->dtls);
-	while (!p->connected && clock_ms() < end) {
-		peer_poll(p, 20);
-		if (dtls_conn_state(p->dtls) == DTLS_FAILED)
-			return EPROTO;
-	}
-	return p->connected ? 0 : ETIMEDOUT;
-}
-
-int peer_send_rtp(struct peer *p, enum peer_kind kind, const uint8_t *payload, size_t len,
-		  uint32_t ts, bool marker)
-{
-	uint8_t buf[PEER_BUF];
-	if (!p->srtp || len + RTP_HDR_LEN + SRTP_SESSION_TRAILER > sizeof(buf))
-		return EINVAL;
-	rtp_write_hdr(buf, sizeof(buf), p->pt[kind], marker, p->seq[kind]++, ts, p->ssrc[kind]);
-	memcpy(buf + RTP_HDR_LEN, payload, len);
-	size_t n = RTP_HDR_LEN + len;
-	int e = srtp_session_protect_rtp(p->srtp, buf, &n, sizeof(buf));
+	int e = p->started ? 0 : peer_start(p);
 	if (e)
 		return e;
-	p->st.tx_packets[kind]++;
-	return peer_send_raw(p, buf, n);
-}
-
-void peer_skip_seq(struct peer *p, enum peer_kind kind, uint16_t n)
-{
-	p->seq[kind] = (uint16_t)(p->seq[kind] + n);
-}
-
-int peer_send_rtcp(struct peer *p, const uint8_t *rtcp, size_t len)
-{
-	uint8_t buf[PEER_BUF];
-	if (!p->srtp || len + SRTP_SESSION_TRAILER > sizeof(buf))
-		return EINVAL;
-	memcpy(buf, rtcp, len);
-	int e = srtp_session_protect_rtcp(p->srtp, buf, &len, sizeof(buf));
-	return e ? e : peer_send_raw(p, buf, len);
+	uint64_t end = clock_ms() + (uint64_t)timeout_ms;
+	while (!p->connected && !p->failed && clock_ms() < end)
+		peer_poll(p, 10);
+	return p->connected ? 0 : p->failed ? EPROTO : ETIMEDOUT;
 }

@@ -1,20 +1,26 @@
 /* peer: a minimal scripted WebRTC endpoint in C, for the relay's integration tests and the
- * load generator. It does what a browser does on the wire: an SDP offer (Opus + VP8 with rtx,
- * BUNDLE, rtcp-mux), ICE as the controlling agent, DTLS client, SRTP, and it sends and counts
- * RTP. Built on media/'s own codecs, but it is the *other* side: client DTLS role, ICE
- * requests instead of answers.
+ * load generator. It does what a browser does on the wire: SDP offer or answer (Opus + VP8
+ * with rtx, BUNDLE, rtcp-mux), ICE (controlling when it offers, controlled when it answers,
+ * answering checks either way), DTLS client or server as the SDP says, SRTP, RTCP reports,
+ * NACK answered from a send history over RTX, PLI reported to the owner, and it counts and
+ * times what it receives (tests/load/rxstats.h). Built on media/'s own codecs, but it is the
+ * *other* side: it speaks to rapportd and to Janus.
  *
- * Single-threaded; the caller drives it with peer_poll(). */
+ * Single-threaded. Either drive it with the blocking helpers (peer_connect, peer_poll: tests)
+ * or from an epoll loop: peer_start() after the remote SDP, peer_recv() when peer_fd() is
+ * readable, peer_tick() at peer_next_tick(). */
 #ifndef TESTS_PEER_H
 #define TESTS_PEER_H
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tests/load/rxstats.h"
+
 struct peer;
 struct dtls_cert;
 
-enum peer_kind { PEER_AUDIO, PEER_VIDEO };
+enum peer_kind { PEER_AUDIO, PEER_VIDEO, PEER_NKINDS };
 
 struct peer_stream_stats {
 	uint32_t ssrc;                /* the relay's SSRC we receive on */
@@ -24,9 +30,10 @@ struct peer_stream_stats {
 };
 
 struct peer_stats {
-	struct peer_stream_stats rx[2];
-	uint64_t tx_packets[2];
-	uint64_t rtcp_rx, pli_rx, nack_rx, unprotect_fail;
+	struct peer_stream_stats rx[PEER_NKINDS];
+	uint64_t tx_packets[PEER_NKINDS], tx_bytes[PEER_NKINDS], tx_errors;
+	uint64_t rtcp_rx, rtcp_tx, pli_rx, fir_rx, nack_rx, nack_seqs_rx, nack_tx;
+	uint64_t rtx_tx, rtx_miss, unprotect_fail, stun_rx, rx_unknown_pt;
 	uint64_t rtx_rx;              /* RFC 4588 retransmissions received */
 };
 
@@ -34,34 +41,67 @@ struct peer_stats {
 int peer_alloc(struct peer **pp, struct dtls_cert *cert, const char *bind_ip);
 void peer_free(struct peer *p);
 int peer_fd(const struct peer *p);
-/* SDP offer text (NUL-terminated) into buf */
+uint16_t peer_port(const struct peer *p);
+const char *peer_ufrag(const struct peer *p);  /* our ICE ufrag, as in the offer */
+/* which m-lines our offer carries (default both); call before peer_offer */
+void peer_set_media(struct peer *p, bool audio, bool video);
+
+/* --- SDP --- */
+/* our offer (NUL-terminated) into buf: actpass, ICE controlling, our host candidate */
 int peer_offer(struct peer *p, char *buf, size_t cap);
-/* take the relay's answer: ICE credentials, fingerprint, candidate, payload types */
+/* take the remote answer to our offer: ICE credentials, fingerprint, candidate, setup */
 int peer_answer(struct peer *p, const char *sdp);
-/* run ICE + DTLS until connected or timeout_ms passes; 0 or ETIMEDOUT/EPROTO */
-int peer_connect(struct peer *p, int timeout_ms);
+/* take a remote offer and write our answer into buf: ICE controlled, a=setup:active */
+int peer_accept_offer(struct peer *p, const char *offer, char *buf, size_t cap);
+
+/* --- connection --- */
+int peer_start(struct peer *p);       /* after the remote SDP: begins ICE checks */
 bool peer_connected(const struct peer *p);
+bool peer_failed(const struct peer *p);
 const char *peer_srtp_profile(const struct peer *p);
-/* send one RTP packet of kind with the given payload (our SSRC, next seq, ts) */
-int peer_send_rtp(struct peer *p, enum peer_kind kind, const uint8_t *payload, size_t len,
-		  uint32_t ts, bool marker);
-/* send raw bytes to the relay from this peer's socket (for negative tests) */
-int peer_send_raw(struct peer *p, const uint8_t *buf, size_t len);
-/* receive and process everything that arrives within timeout_ms (0 = only what is queued) */
+/* receive and process everything queued on the socket (never blocks) */
+void peer_recv(struct peer *p);
+/* timers: ICE checks and consent, DTLS retransmission, RTCP reports */
+void peer_tick(struct peer *p, uint64_t now_us);
+uint64_t peer_next_tick(const struct peer *p);  /* monotonic us */
+/* blocking helpers for tests: ICE + DTLS until connected (0, ETIMEDOUT or EPROTO), and
+ * receive for timeout_ms (0 = only what is queued) */
+int peer_connect(struct peer *p, int timeout_ms);
 int peer_poll(struct peer *p, int timeout_ms);
-/* skip n sequence numbers of kind, as if n packets were lost on the way */
-void peer_skip_seq(struct peer *p, enum peer_kind kind, uint16_t n);
-/* protect and send one RTCP compound we built */
-int peer_send_rtcp(struct peer *p, const uint8_t *buf, size_t len);
 /* a STUN consent check (keeps the relay's consent fresh) */
 int peer_keepalive(struct peer *p);
+
+/* --- media --- */
+/* one RTP packet of kind with the given payload (our SSRC, next seq, ts); no history */
+int peer_send_rtp(struct peer *p, enum peer_kind kind, const uint8_t *payload, size_t len,
+		  uint32_t ts, bool marker);
+/* the same, stamped: a 12-byte RTP padding trailer carries the send time (us, CLOCK_REALTIME)
+ * for the receiver's delay. Video packets enter the retransmission history, which BORROWS
+ * payload: it must stay valid as long as the peer lives (the load generator's frames do). */
+int peer_send_media(struct peer *p, enum peer_kind kind, const uint8_t *payload, size_t len,
+		    uint32_t ts, bool marker);
+/* batch what p sends until peer_tx_flush() into one sendmmsg (e.g. a video frame's packets) */
+void peer_tx_begin(struct peer *p);
+void peer_tx_flush(void);
+/* true once per keyframe request (PLI/FIR) received since the last call */
+bool peer_take_keyframe_request(struct peer *p);
+/* send raw bytes to the remote from this peer's socket (for negative tests) */
+int peer_send_raw(struct peer *p, const uint8_t *buf, size_t len);
+/* protect and send one RTCP compound we built */
+int peer_send_rtcp(struct peer *p, const uint8_t *buf, size_t len);
+/* skip n sequence numbers of kind, as if n packets were lost on the way */
+void peer_skip_seq(struct peer *p, enum peer_kind kind, uint16_t n);
+/* NACK gaps in received video at once, like a browser (default off: tests decide) */
+void peer_set_auto_nack(struct peer *p, bool on);
+
 /* every RTP and RTCP packet received, after SRTP (for tests that look inside: several
- * streams of one kind, decoding); h NULL for RTCP */
+ * streams of one kind, decoding); h NULL for RTCP. Called before the peer's own handling,
+ * which may rewrite the buffer. */
 struct rtp_hdr;
 typedef void (peer_rx_h)(const struct rtp_hdr *h, const uint8_t *pkt, size_t len, void *arg);
 void peer_set_rx_handler(struct peer *p, peer_rx_h *h, void *arg);
 const struct peer_stats *peer_stats(const struct peer *p);
-uint16_t peer_port(const struct peer *p);
-const char *peer_ufrag(const struct peer *p);  /* our ICE ufrag, as in the offer */
+/* the receive accounting of kind (loss window, delay, jitter) */
+struct rxstats *peer_rxstats(struct peer *p, enum peer_kind kind);
 
 #endif

@@ -1,0 +1,67 @@
+/* peer internals shared by peer.c (transport: ICE, DTLS, demultiplexing), peer_sdp.c (offer
+ * and answer) and peer_media.c (RTP/RTCP send and receive). Not for other users. */
+#ifndef TESTS_PEER_PRIV_H
+#define TESTS_PEER_PRIV_H
+#include "tests/load/peer.h"
+#include "media/dtls.h"
+#include "media/ice.h"
+
+#include <netinet/in.h>
+
+#define PEER_PT_OPUS 111
+#define PEER_PT_VP8 96
+#define PEER_PT_RTX 97
+#define PEER_BUF 1600
+#define PEER_PAD_LEN 12             /* send-time trailer in RTP padding */
+#define PEER_HIST 512               /* video retransmission history, packets (power of two) */
+#define PEER_RX_BATCH 16
+
+/* a sent video packet; the payload is borrowed (see peer_send_media) */
+struct peer_hist {
+	const uint8_t *payload;
+	uint16_t len, seq;
+	uint32_t ts;
+	uint64_t stamp_us;
+	bool marker, used;
+};
+
+struct peer {
+	int fd;
+	peer_rx_h *rx_h;             /* every packet after SRTP, for tests that look inside */
+	void *rx_arg;
+	struct sockaddr_in local, remote;
+	bool has_remote;
+	bool offer_audio, offer_video;
+	char lufrag[ICE_UFRAG_MAX + 1], lpwd[ICE_PWD_MAX + 1];
+	char rufrag[64], rpwd[256];
+	uint8_t rfp[DTLS_FP_LEN];
+	bool controlling;           /* we offered */
+	bool dtls_server;           /* the remote said a=setup:active */
+	struct dtls_cert *cert;
+	struct dtls_conn *dtls;
+	struct srtp_session *srtp;
+	enum srtp_profile_id profile;
+	bool started, ice_ok, dtls_started, connected, failed;
+	uint64_t tiebreaker;
+	uint64_t next_check_us, next_rtcp_us;
+	uint32_t ssrc[PEER_NKINDS], rtx_ssrc;
+	uint16_t seq[PEER_NKINDS], rtx_seq;
+	uint32_t last_ts[PEER_NKINDS];       /* for our SRs */
+	uint8_t pt[PEER_NKINDS], rtx_pt;    /* negotiated payload types; rtx_pt 0 = none */
+	bool has_kind[PEER_NKINDS];          /* negotiated m-lines */
+	bool keyframe_wanted;
+	bool auto_nack;
+	struct peer_hist hist[PEER_HIST];
+	struct peer_stats st;
+	struct rxstats rx[PEER_NKINDS];
+};
+
+/* peer.c */
+void peer_dtls_send(const uint8_t *data, size_t len, void *arg);
+int peer_dtls_setup(struct peer *p);
+/* peer_media.c */
+void peer_on_media(struct peer *p, uint8_t *buf, size_t len, uint64_t arrival_us);
+void peer_rtcp_report(struct peer *p);
+uint64_t peer_realtime_us(void);
+
+#endif

@@ -1,0 +1,78 @@
+#!/bin/bash
+# smoke.sh LOADGEN RAPPORTD: the load generator against rapportd, 2 calls for 5 s,
+# so that it does not rot. Asserts that the calls connect, media flows both ways on every
+# stream, and less than 1% is lost. Prints figures but asserts nothing about speed (that is
+# bench.sh's job, outside ctest).
+#
+# Runs in a private network namespace (only 127.0.0.1; no port can collide with a test running
+# beside it); exits 77 (ctest: skipped) when it cannot make one (not root).
+set -euo pipefail
+
+LOADGEN=$1 RAPPORTD=$2
+CALLS=2
+if [ -z "${RLG_SMOKE_INSIDE:-}" ]; then
+	unshare --net true 2>/dev/null || { echo "smoke: SKIP: cannot unshare a network namespace (root needed)"; exit 77; }
+	RLG_SMOKE_INSIDE=1 exec unshare --net -- "$0" "$@"
+fi
+
+ip link set lo up
+TMP=$(mktemp -d /tmp/rapport-smoke.XXXXXX)
+RPID=""
+cleanup() {
+	[ -n "$RPID" ] && kill "$RPID" 2>/dev/null && wait "$RPID" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+PASS=smoke-$RANDOM-$RANDOM
+
+# agent accounts agent0, agent1 in the store
+mkdir -p "$TMP/data"
+for i in $(seq 0 $((CALLS - 1))); do
+	"$RAPPORTD" user add --data-dir "$TMP/data" --role agent --username "agent$i" \
+		--password "$PASS" > /dev/null
+done
+cat > "$TMP/rapportd.conf" <<EOF
+bind = 127.0.0.1
+http_port = 18080
+public_ip = 127.0.0.1
+rtp_ports = 40000-40100
+workers = 1
+log_level = warn
+data_dir = $TMP/data
+EOF
+"$RAPPORTD" --config "$TMP/rapportd.conf" > "$TMP/rapportd.log" 2>&1 &
+RPID=$!
+for _ in $(seq 100); do
+	(exec 3<>/dev/tcp/127.0.0.1/18080) 2>/dev/null && break
+	sleep 0.1
+done
+
+json=$("$LOADGEN" --backend rapport --port 18080 --agent-user 'agent%u' --agent-pass "$PASS" \
+	--calls "$CALLS" --duration 5 --warmup 1 --video-loop-ms 2000 --setup-timeout 20 \
+	--relay-pid "$RPID" --label smoke | tail -1) || true
+echo "$json"
+[ "${json:0:1}" = "{" ] || { echo "smoke: FAIL: no result from loadgen"; cat "$TMP/rapportd.log"; exit 1; }
+
+/usr/bin/python3 - "$json" "$CALLS" <<'EOF'
+import json, sys
+r, calls = json.loads(sys.argv[1]), int(sys.argv[2])
+err = r.get("first_error", "")
+problems = []
+if r["calls_ok"] != calls or r["legs_connected"] != 2 * calls:
+    problems.append("calls set up %d of %d, legs connected %d (%s)"
+                    % (r["calls_ok"], calls, r["legs_connected"], err))
+for kind in ("audio", "video"):
+    k = r[kind]
+    if k["streams"] != 2 * calls or k["silent"] or k["expected"] == 0:
+        problems.append("%s: %d streams, %d silent" % (kind, k["streams"], k["silent"]))
+if r["loss_pct"] >= 1.0:
+    problems.append("loss %.3f%% >= 1%%" % r["loss_pct"])
+if r["srtp"] == "none":
+    problems.append("no SRTP profile")
+for p in problems:
+    print("smoke: FAIL:", p)
+if not problems:
+    print("smoke: ok: %d calls, loss %.4f%%, delay p50 %d us p99 %d us, SRTP %s"
+          % (calls, r["loss_pct"], r["delay_p50_us"], r["delay_p99_us"], r["srtp"]))
+sys.exit(1 if problems else 0)
+EOF

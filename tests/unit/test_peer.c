@@ -1,0 +1,154 @@
+/* The load generator's scripted peer (tests/load/peer.h) against itself, no relay between:
+ * one offers, the other answers (ICE controlled, DTLS client), and what the benchmark relies
+ * on works end to end: send-time stamps, loss counted over a window, a lost video packet
+ * NACKed by the receiver and resent over RTX from the sender's history, PLI reported. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "base/clock.h"
+#include "base/mem.h"
+#include "media/dtls.h"
+#include "media/rtcp.h"
+#include "media/srtp_session.h"
+#include "tests/load/peer.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+struct pair {
+	struct dtls_cert *cert;
+	struct peer *a, *b;       /* a offers, b answers */
+};
+
+static int setup(void **state)
+{
+	struct pair *f = calloc(1, sizeof(*f));
+	char offer[8192], answer[8192];
+	assert_int_equal(srtp_session_global_init(), 0);
+	assert_int_equal(dtls_cert_create(&f->cert), 0);
+	assert_int_equal(peer_alloc(&f->a, f->cert, "127.0.0.1"), 0);
+	assert_int_equal(peer_alloc(&f->b, f->cert, "127.0.0.1"), 0);
+	assert_int_equal(peer_offer(f->a, offer, sizeof(offer)), 0);
+	assert_int_equal(peer_accept_offer(f->b, offer, answer, sizeof(answer)), 0);
+	assert_non_null(strstr(answer, "a=setup:active"));
+	assert_int_equal(peer_answer(f->a, answer), 0);
+	assert_int_equal(peer_start(f->a), 0);
+	assert_int_equal(peer_start(f->b), 0);
+	uint64_t end = clock_ms() + 5000;
+	while ((!peer_connected(f->a) || !peer_connected(f->b)) && clock_ms() < end) {
+		peer_poll(f->a, 5);
+		peer_poll(f->b, 5);
+	}
+	assert_true(peer_connected(f->a) && peer_connected(f->b));
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct pair *f = *state;
+	peer_free(f->a);
+	peer_free(f->b);
+	mem_deref(f->cert);
+	free(f);
+	return 0;
+}
+
+static void pump(struct pair *f, int ms)
+{
+	uint64_t end = clock_ms() + (uint64_t)ms;
+	do {
+		peer_poll(f->a, 1);
+		peer_poll(f->b, 1);
+	} while (clock_ms() < end);
+}
+
+static void test_connects_with_gcm(void **state)
+{
+	struct pair *f = *state;
+	assert_string_equal(peer_srtp_profile(f->a), "AEAD_AES_128_GCM");
+	assert_string_equal(peer_srtp_profile(f->b), "AEAD_AES_128_GCM");
+}
+
+static void test_stamps_and_window(void **state)
+{
+	struct pair *f = *state;
+	static const uint8_t opus[80] = {0x78};
+	struct rxhist *h = calloc(1, sizeof(*h));
+	struct rxstats *rx = peer_rxstats(f->b, PEER_AUDIO);
+	peer_send_media(f->a, PEER_AUDIO, opus, sizeof(opus), 0, false);
+	pump(f, 20);
+	rxstats_window_open(rx, h);
+	for (int i = 1; i <= 50; i++)
+		peer_send_media(f->a, PEER_AUDIO, opus, sizeof(opus), (uint32_t)i * 960, false);
+	pump(f, 50);
+	rxstats_window_close(rx);
+	assert_int_equal(rxstats_expected(rx), 50);
+	assert_int_equal(rxstats_lost(rx), 0);
+	assert_int_equal(rx->stamped, 51);
+	assert_int_equal(h->n, 50);
+	assert_true(rxhist_quantile(h, 0.5) < 100000);   /* microseconds on loopback */
+	free(h);
+}
+
+/* a video packet lost on the way: b NACKs the gap, a resends it over RTX from its history */
+static void test_nack_rtx_repairs_loss(void **state)
+{
+	struct pair *f = *state;
+	static uint8_t vp8[1000];   /* borrowed by the history: must outlive the peer */
+	memset(vp8, 0x42, sizeof(vp8));
+	peer_set_auto_nack(f->b, true);
+	struct rxstats *rx = peer_rxstats(f->b, PEER_VIDEO);
+	peer_send_media(f->a, PEER_VIDEO, vp8, sizeof(vp8), 0, true);
+	pump(f, 20);
+	rxstats_window_open(rx, NULL);
+	for (int i = 1; i <= 10; i++) {
+		peer_send_media(f->a, PEER_VIDEO, vp8, sizeof(vp8), (uint32_t)i * 3000, true);
+		if (i == 5) {   /* the network eats packet 5 */
+			uint8_t junk[2048];
+			uint64_t end = clock_ms() + 500;
+			while (recv(peer_fd(f->b), junk, sizeof(junk), MSG_DONTWAIT) <= 0 && clock_ms() < end)
+				;
+		} else {
+			pump(f, 2);
+		}
+	}
+	pump(f, 100);
+	rxstats_window_close(rx);
+	assert_true(peer_stats(f->b)->nack_tx >= 1);
+	assert_true(peer_stats(f->a)->nack_rx >= 1);
+	assert_int_equal(peer_stats(f->a)->rtx_tx, 1);
+	assert_int_equal(peer_stats(f->b)->rtx_rx, 1);
+	assert_int_equal(rxstats_expected(rx), 10);
+	assert_int_equal(rxstats_lost(rx), 0);
+}
+
+static void test_pli_is_reported(void **state)
+{
+	struct pair *f = *state;
+	static const uint8_t vp8[100] = {0x10};
+	peer_send_media(f->a, PEER_VIDEO, vp8, sizeof(vp8), 0, true);
+	pump(f, 20);
+	assert_false(peer_take_keyframe_request(f->a));
+	uint8_t pli[64];
+	size_t n = rtcp_build_pli(pli, sizeof(pli), 1, peer_rxstats(f->b, PEER_VIDEO)->ssrc);
+	assert_int_equal(peer_send_rtcp(f->b, pli, n), 0);
+	pump(f, 50);
+	assert_int_equal(peer_stats(f->a)->pli_rx, 1);
+	assert_true(peer_take_keyframe_request(f->a));
+	assert_false(peer_take_keyframe_request(f->a));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_connects_with_gcm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stamps_and_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nack_rtx_repairs_loss, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pli_is_reported, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
