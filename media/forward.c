@@ -7,6 +7,7 @@
  *
  * Per packet: one copy into the worker's transmit slot per receiver, protect in place,
  * batched send. No allocation, no lock. */
+#include "base/bytes.h"
 #include "media/mcall.h"
 #include "media/leg.h"
 #include "media/rtp.h"
@@ -118,11 +119,10 @@ void forward_retransmit(struct leg *l, unsigned i, uint16_t seq)
 		return;               /* too old, resent just now, or not here yet (remembered) */
 	uint8_t *slot = worker_tx_slot(l->w);
 	if (ns->rtx_pt && o->rtx_ssrc) {
-		uint32_t ts = (uint32_t)pkt[4] << 24 | (uint32_t)pkt[5] << 16 | (uint32_t)pkt[6] << 8 | pkt[7];
+		uint32_t ts = bytes_rd32(pkt + 4);
 		rtp_write_hdr(slot, WORKER_PKT_CAP, ns->rtx_pt, pkt[1] & 0x80, o->rtx_seq++, ts,
 			      o->rtx_ssrc);
-		slot[RTP_HDR_LEN] = (uint8_t)(seq >> 8);
-		slot[RTP_HDR_LEN + 1] = (uint8_t)seq;
+		bytes_wr16(slot + RTP_HDR_LEN, seq);
 		memcpy(slot + RTP_HDR_LEN + 2, pkt + RTP_HDR_LEN, len - RTP_HDR_LEN);
 		len += 2;
 	} else {

@@ -1,5 +1,6 @@
 /* leg_rtp: a leg's RTP receive path (unprotect, classify, count) and its protected send. */
 #define LOG_MODULE "leg"
+#include "base/bytes.h"
 #include "base/log.h"
 #include "media/cmix.h"
 #include "media/leg.h"
@@ -96,7 +97,7 @@ void leg_recv_rtp(struct leg *l, uint8_t *buf, size_t len)
 		if (h.payload_len < 2 || !in->ssrc)
 			return;
 		in->rtx_ssrc = h.ssrc;
-		h.seq = (uint16_t)(payload[0] << 8 | payload[1]);
+		h.seq = bytes_rd16(payload);
 		h.ssrc = in->ssrc;
 		payload += 2;
 		plen -= 2;
