@@ -309,7 +309,10 @@ client.on('call_started', async (msg) => {
   stage.setNote(msg.peer && !msg.peer.connected ? 'The customer\'s connection dropped. Waiting for them…' : '');
   media?.close();
   try {
-    media = new CallMedia(client, msg.call, await local.get(), stage.remote);
+    media = new CallMedia(client, msg.call, await local.get(), {
+      videos: { customer: stage.remote },
+      fallback: 'customer',
+    });
     await media.start();
   } catch (err) {
     if (focus.call === msg.call) setText(ui.detail, `The video could not start: ${err.message}`);

@@ -310,7 +310,10 @@ export class CustomerWidget {
     if (msg.peer && !msg.peer.connected) this.v.stage.setNote('The agent\'s connection dropped. Waiting for them…');
     this.media?.close();
     try {
-      this.media = new CallMedia(this.client, this.call, await this.local.get(), this.v.stage.remote);
+      this.media = new CallMedia(this.client, this.call, await this.local.get(), {
+        videos: { agent: this.v.stage.remote },
+        fallback: 'agent',
+      });
       await this.media.start();
     } catch (err) {
       if (this.call === msg.call) setText(this.v.detail, `The video could not start: ${err.message}`);
