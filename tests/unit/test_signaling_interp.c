@@ -351,12 +351,60 @@ static void test_interpreter_leaves_and_call_ends(void **state)
 	assert_true(g.left > 0);
 }
 
+/* A customer who comes back (reload) while an interpreter is on the call is told who is on it
+ * after call_started, so its page receives the third party again; so is one being rung. */
+static void test_resume_with_interpreter(void **state)
+{
+	struct fixture *f = *state;
+	struct client *cust = &f->c[0], *agent = &f->c[1], *ines = &f->c[2], *again = &f->c[3];
+	char token[TOKEN_STR_MAX], call[32];
+	client_open(f, cust);
+	client_open(f, agent);
+	agent_sign_in_as(f, agent, "agent", NULL, 0);
+	customer_hello(cust, token, sizeof(token));
+	say(cust, "{\"type\":\"call_request\",\"name\":\"Ana\",\"language\":\"es\"}");
+	json_t *r = expect(agent, "ring");
+	snprintf(call, sizeof(call), "%s", str(r, "call"));
+	json_decref(r);
+	expect_drop(cust, "ringing");
+	accept_call(cust, agent, call, "agent");
+	client_open(f, ines);
+	interp_sign_in(f, ines, "ines");
+	say(agent, "{\"type\":\"invite_interpreter\",\"call\":\"%s\",\"language\":\"es\"}", call);
+	expect_drop(ines, "ring");
+	client_close(cust);  /* the page reloads while the interpreter is rung */
+	client_open(f, again);
+	json_t *w = customer_resume(again, token);
+	assert_true(json_is_true(json_object_get(w, "resumed")));
+	json_decref(w);
+	json_t *c = expect_skip(again, "call_started");  /* after chat_history */
+	assert_true(json_is_true(json_object_get(c, "resumed")));
+	json_decref(c);
+	json_t *p = expect(again, "participants");
+	assert_int_equal(nparticipants(p), 2);
+	assert_string_equal(str(json_object_get(p, "invite"), "interpreter"), "ines");
+	json_decref(p);
+	say(ines, "{\"type\":\"accept\",\"call\":\"%s\"}", call);
+	expect_drop(ines, "call_started");
+	client_close(again);  /* and again, with the interpreter on the call */
+	client_clear(again);
+	client_open(f, again);
+	json_decref(customer_resume(again, token));
+	json_decref(expect_skip(again, "call_started"));
+	p = expect(again, "participants");
+	assert_int_equal(nparticipants(p), 3);
+	assert_null(json_object_get(p, "invite"));
+	assert_int_equal(json_array_size(json_object_get(p, "streams")), 0);  /* no leg yet */
+	json_decref(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_invite_join_modes_remove, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_interpreter_and_lapse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interpreter_leaves_and_call_ends, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resume_with_interpreter, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
