@@ -159,6 +159,7 @@ export class Rapportd {
       web_root: path.join(SOURCE_DIR, 'web'),
     };
     r.agents = {};
+    r.accounts = {}; // every account's password, by username (agents and interpreters)
     const accounts = opts.agents || [{ username: 'agent' }];
     for (const a of accounts) r.addAccount({ role: 'agent', ...a });
     r.agentUser = accounts[0]?.username;
@@ -236,6 +237,7 @@ export class Rapportd {
       this.config.demo_agent_password = password;
     }
     if (role === 'agent') this.agents[username] = password;
+    this.accounts[username] = password;
     return password;
   }
 
@@ -613,9 +615,11 @@ export async function runTest(name, body, { timeoutMs = 150000 } = {}) {
       cleanups.push(() => r.stop());
       return r;
     },
+    browsers: [],
     async launchBrowser(opts) {
       const b = await Browser.launch(opts);
       t.browser = b;
+      t.browsers.push(b);
       cleanups.push(() => b.close());
       return b;
     },
@@ -629,7 +633,7 @@ export async function runTest(name, body, { timeoutMs = 150000 } = {}) {
     await Promise.race([body(t), watchdog]);
   } catch (err) {
     failures.push(err);
-    if (t.browser && t.browser.parties.length) console.log(t.browser.consoleDump());
+    for (const b of t.browsers) if (b.parties.length) console.log(b.consoleDump());
   } finally {
     clearTimeout(timer);
   }
