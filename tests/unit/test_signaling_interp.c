@@ -107,15 +107,23 @@ static const char *party_of(json_t *m, const char *mid)
 	return "(no such mid)";
 }
 
-static bool mixed_of(json_t *m, const char *mid)
+/* a boolean field (mixed, spent) of the stream with this mid */
+static bool flag_of(json_t *m, const char *mid, const char *flag)
 {
 	json_t *s = json_object_get(m, "streams"), *o;
 	size_t i;
 	json_array_foreach(s, i, o) {
-		if (strcmp(str(o, "mid"), mid) == 0)
-			return json_is_true(json_object_get(o, "mixed"));
+		if (strcmp(str(o, "mid"), mid) == 0) {
+			assert_true(json_is_boolean(json_object_get(o, flag)));
+			return json_is_true(json_object_get(o, flag));
+		}
 	}
 	return false;
+}
+
+static bool mixed_of(json_t *m, const char *mid)
+{
+	return flag_of(m, mid, "mixed");
 }
 
 struct legs {
@@ -214,6 +222,7 @@ static void test_invite_join_modes_remove(void **state)
 	assert_string_equal(party_of(p, "2"), "interpreter");
 	assert_string_equal(party_of(p, "3"), "interpreter");
 	assert_string_equal(party_of(p, "0"), "agent");
+	assert_false(flag_of(p, "3", "spent"));
 	json_decref(p);
 	expect_drop(agent, "participants");
 	/* simultaneous: the customer's primary audio becomes the mix */
@@ -242,6 +251,11 @@ static void test_invite_join_modes_remove(void **state)
 	assert_int_equal(nparticipants(p), 2);
 	assert_string_equal(str(p, "mode"), "consecutive");
 	assert_false(mixed_of(p, "0"));
+	/* the further m-lines that carried the interpreter carry nobody, for good: spent (the
+	 * page offers again before they can carry anyone); the primary ones never are */
+	assert_string_equal(party_of(p, "3"), "(none)");
+	assert_true(flag_of(p, "3", "spent"));
+	assert_false(flag_of(p, "0", "spent"));
 	json_decref(p);
 	a = offer(cust, call, "chromium156-multi-stop.sdp");  /* renegotiated, not replaced */
 	assert_string_equal(party_of(a, "0"), "agent");
@@ -398,6 +412,56 @@ static void test_resume_with_interpreter(void **state)
 	json_decref(p);
 }
 
+/* A party that comes back on a new leg (a new page) is not put on the further streams that
+ * carried its old leg: they are spent (participants says so) until the page that has them
+ * offers again; then they carry it, with new SSRCs. */
+static void test_spent_streams_reoffer(void **state)
+{
+	struct fixture *f = *state;
+	struct client *cust = &f->c[0], *agent = &f->c[1], *ines = &f->c[2];
+	char call[32];
+	es_call(f, cust, agent, call, sizeof(call));
+	json_decref(offer(cust, call, "chromium156-multi-offer.sdp"));
+	json_decref(offer(agent, call, "chromium156-offer.sdp"));
+	client_open(f, ines);
+	interp_sign_in(f, ines, "ines");
+	say(agent, "{\"type\":\"invite_interpreter\",\"call\":\"%s\",\"language\":\"es\"}", call);
+	expect_drop(ines, "ring");
+	say(ines, "{\"type\":\"accept\",\"call\":\"%s\"}", call);
+	expect_drop(ines, "call_started");
+	cust->next = cust->nout;  /* participants: the invite, the join */
+	json_decref(offer(cust, call, "chromium156-multi-reoffer.sdp"));
+	ines->next = ines->nout;  /* status, participants */
+	json_decref(offer(ines, call, "chromium156-offer-h264.sdp"));
+	json_t *p = expect_last(cust, "participants");
+	assert_string_equal(party_of(p, "2"), "interpreter");
+	assert_string_equal(party_of(p, "3"), "interpreter");
+	json_decref(p);
+	/* the interpreter's page is replaced (new ICE credentials): a new leg */
+	json_t *a = offer(ines, call, "chromium156-offer-dc2v.sdp");
+	assert_string_equal(party_of(a, "0"), "customer");
+	json_decref(a);
+	p = expect_last(cust, "participants");
+	assert_string_equal(party_of(p, "2"), "(none)");  /* video 2 and audio 3: spent */
+	assert_true(flag_of(p, "2", "spent"));
+	assert_string_equal(party_of(p, "3"), "(none)");
+	assert_true(flag_of(p, "3", "spent"));
+	assert_string_equal(party_of(p, "4"), "interpreter");  /* a free video m-line: at once */
+	assert_false(flag_of(p, "4", "spent"));
+	json_decref(p);
+	/* the customer's page offers again: the spent streams are fresh, audio 3 carries the new
+	 * leg's audio (the only audio m-line left), video stays on 4 (assignments never move) */
+	cust->next = cust->nout;
+	a = offer(cust, call, "chromium156-multi-reoffer.sdp");
+	assert_string_equal(party_of(a, "0"), "agent");
+	assert_string_equal(party_of(a, "3"), "interpreter");
+	assert_string_equal(party_of(a, "4"), "interpreter");
+	assert_string_equal(party_of(a, "2"), "(none)");
+	assert_false(flag_of(a, "2", "spent"));
+	assert_false(flag_of(a, "3", "spent"));
+	json_decref(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -405,6 +469,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_interpreter_and_lapse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interpreter_leaves_and_call_ends, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resume_with_interpreter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spent_streams_reoffer, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
