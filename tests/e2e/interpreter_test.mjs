@@ -10,6 +10,7 @@
 //   and back to Consecutive (all three pages show it); "Remove interpreter" sends the
 //   interpreter back to Available and the others back to 1:1. A second invite, which the
 //   interpreter ends with "Leave call", works the same way.
+// Both the customer and the agent reload mid-call once; the call comes back with all three.
 // One Chromium per party (Chromium's fake audio file is a browser-wide flag, so a later test
 // can give each party its own tone).
 
@@ -316,6 +317,13 @@ runTest('interpreter', async (t) => {
   await customer.page.reload();
   await waitText(customer, '.rw-interp', new RegExp(`Interpreter ${INTERPRETER} is on the call`), 'interpreter on the call after reload');
   tiles = await waitTiles('three-way after the customer reloaded', THREE_WAY(customer, agent, interp), tiles);
+  // ... and so does the agent (signed in again by its token). The interpreter receives the
+  // agent on a further m-line, which the agent's old leg left spent: its page offers again.
+  const interpOffers = interp.sent('offer').length;
+  await agent.page.reload();
+  await waitText(agent, '#interp-state', new RegExp(`Interpreter ${INTERPRETER} is on the call`), 'interpreter on the call after reload');
+  tiles = await waitTiles('three-way after the agent reloaded', THREE_WAY(customer, agent, interp), tiles);
+  log(`interpreter offered ${interp.sent('offer').length - interpOffers} time(s) more after the agent reloaded`);
 
   before = await pairSample(customer, agent);
   await interp.page.getByRole('button', { name: 'Leave call' }).click();

@@ -384,15 +384,24 @@ export class CallMedia {
   }
 
   // A `participants` message of this call: its streams, and when another party joined,
-  // receive it (a further pair of transceivers, or a fresh offer for the ones kept).
+  // receive it (a further pair of transceivers, or a fresh offer for the ones kept). Also offer
+  // again when a party we show is on none of our m-lines of a kind while one of that kind is
+  // spent (it carried a party that left: e.g. that party reloaded and came back on a new leg);
+  // a spent m-line carries nobody until the next offer, after which it is no longer spent.
   participants(msg) {
     const others = Math.max(1, (msg.participants?.length || 2) - 1);
     const joined = others > this.others;
     this.others = others;
     this.setStreams(msg.streams);
-    if (joined) {
+    if (joined || this.#stranded(msg.participants || [])) {
       this.receive(others - 1).catch((err) => console.warn('rapport: offer for the new party failed', err));
     }
+  }
+
+  #stranded(participants) {
+    const shown = participants.map((p) => p.role).filter((role) => role in this.videos);
+    return this.streams.some((spent) => spent.spent &&
+      shown.some((role) => !this.streams.some((s) => s.party === role && s.kind === spent.kind)));
   }
 
   // The streams map of an answer or participants message (for our leg).
