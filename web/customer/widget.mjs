@@ -40,6 +40,7 @@ export class CustomerWidget {
     this.surveyCall = null;  // id of the ended call the survey is about
     this.media = null;       // CallMedia in a call
     this.interp = null;      // the interpreter on the call ({name}), from participants
+    this.agentName = '';     // the agent's name (call_started), for the captions with three
     this.phase = 'idle';
     this.languages = [];
     this.topics = [];
@@ -311,6 +312,7 @@ export class CustomerWidget {
 
   async onCallStarted(msg) {
     this.call = msg.call;
+    this.agentName = msg.peer?.name || '';
     this.setPhase('call');
     const who = msg.peer?.name ? `You are talking with ${msg.peer.name}.` : 'You are talking with an agent.';
     this.say('In call', `${who} Connecting video…`);
@@ -343,6 +345,7 @@ export class CustomerWidget {
     setText(v.interp, text);
     v.interp.hidden = !text;
     v.stage.setSecond(Boolean(ip), ip ? `Interpreter ${ip.name}` : '');
+    v.stage.setCaption(ip ? `Agent ${this.agentName || ''}`.trim() : ''); // who is who, with two
   }
 
   onMediaState(msg) {
