@@ -411,15 +411,22 @@ export class Browser {
 
   // The browser's real argv, from /proc (Chromium answers Browser.getBrowserCommandLine only
   // under --enable-automation, which we do not pass). Playwright runs in this process, so the
-  // browser is our child; Debian's /usr/bin/chromium wrapper execs it in place.
+  // browser is our child; Debian's /usr/bin/chromium wrapper execs it in place. A test may
+  // run several browsers (one per fake microphone): each claims its own process.
+  static #claimed = new Set();
+
   async #commandLine() {
     for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
       try {
+        if (Browser.#claimed.has(pid)) continue;
         const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
         const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
         if (ppid !== process.pid) continue;
         const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-        if (argv.includes('--remote-debugging-pipe')) return argv;
+        if (!argv.includes('--remote-debugging-pipe')) continue;
+        Browser.#claimed.add(pid);
+        this.pid = pid;
+        return argv;
       } catch {
         // the process went away while we looked
       }
@@ -488,6 +495,7 @@ export class Browser {
     const b = this.browser;
     this.browser = null;
     await b.close();
+    Browser.#claimed.delete(this.pid);
   }
 }
 
@@ -601,7 +609,8 @@ export function formatCallStats(name, s) {
 /* ------------------------------------------------------------------ running a test */
 
 // Run body(t) with a watchdog; release what t started in reverse order; print PASS/FAIL and
-// exit 0/1. t.startRapportd() and t.launchBrowser() register their own clean-up.
+// exit 0/1. t.startRapportd() and t.launchBrowser() register their own clean-up; t.browser is
+// the last browser launched, t.browsers all of them.
 export async function runTest(name, body, { timeoutMs = 150000 } = {}) {
   const cleanups = [];
   const failures = [];
@@ -613,9 +622,11 @@ export async function runTest(name, body, { timeoutMs = 150000 } = {}) {
       cleanups.push(() => r.stop());
       return r;
     },
+    browsers: [],
     async launchBrowser(opts) {
       const b = await Browser.launch(opts);
       t.browser = b;
+      t.browsers.push(b);
       cleanups.push(() => b.close());
       return b;
     },
@@ -629,7 +640,8 @@ export async function runTest(name, body, { timeoutMs = 150000 } = {}) {
     await Promise.race([body(t), watchdog]);
   } catch (err) {
     failures.push(err);
-    if (t.browser && t.browser.parties.length) console.log(t.browser.consoleDump());
+    // every browser's parties (a test may run one browser per party: lib/audio.mjs)
+    for (const b of t.browsers) if (b.parties.length) console.log(b.consoleDump());
   } finally {
     clearTimeout(timer);
   }
