@@ -9,7 +9,7 @@
 //   const agent = await browser.party('agent', { initScripts: [RAW_MICROPHONE] });
 //   ...
 //   const m = await measureTones(customer.page, { freqs: Object.values(TONES) });
-//   m.levels[660]  // dB re a full-scale sine; m.floor the noise floor, per bin
+//   m.levels[660]  // dB re a full-scale sine; m.floorDb the noise floor; m.windows each window
 //
 // Levels are dB re a full-scale sine (a sine of peak amplitude 1.0 is 0 dB; the WAVs here are
 // written at TONE_AMPLITUDE, -12 dB). A tone's level is the power summed over the analyser's
@@ -25,11 +25,11 @@ import { fail, log } from './harness.mjs';
 // seconds, so the looped file has no seam in the sine.
 export const TONES = Object.freeze({ customer: 440, agent: 660, interpreter: 880 });
 // The rate of the fake microphone once RAW_MICROPHONE has turned processing off (Chromium then
-// captures the fake device at 44.1 kHz stereo; with processing on, 48 kHz mono). Chromium's
-// file source zero-fills the last partial 10 ms buffer of the file before it loops: a file at
-// another rate is resampled, its buffers do not line up with its end, and every loop has a gap
-// (a dip of 0.1 dB in a 1 s window and a splatter 35 dB under the tone). At the capture rate
-// with a whole number of 10 ms buffers, the loop is seamless.
+// captures the fake device at 44.1 kHz stereo; with processing on, 48 kHz mono). A file at
+// another rate has a glitch at every loop (a dip of 0.1 dB in a 1 s window and a splatter 35 dB
+// under the tone, every 4 s: by the look of it Chromium's file source pads the last partial
+// 10 ms buffer with zeros before it rewinds). At the capture rate with a whole number of 10 ms
+// buffers the loop is seamless.
 export const TONE_RATE = 44100;
 export const TONE_AMPLITUDE = 0.25;    // -12 dB: room for three at full level in one mix
 export const TONE_SECONDS = 4;
@@ -88,10 +88,10 @@ export function fakeAudioSwitch(wav, { loop = true } = {}) {
 
 // An init script ([fn, arg] for browser.party's initScripts) that turns off the microphone's
 // echo cancellation, noise suppression and automatic gain control on every getUserMedia of the
-// page, for tests only (real users need all three). With them on, Chromium's audio processing
-// treats a steady tone as noise and as echo of what the page plays: its level drifts by tens of
-// dB during a call (README.md has the figures). Constraints the page gives win over nothing:
-// these are merged into the page's audio constraints, overriding the three.
+// page, for tests only (real users need all three). With them on, noise suppression takes a
+// steady tone for noise (-19 dB within 3 s) and AGC lifts it by up to 10 dB for seconds
+// (README.md has the figures). The three are merged into whatever audio constraints the page
+// asks for, overriding only those three.
 export const RAW_MICROPHONE = [rawMicrophone, null];
 
 // rawMicrophone(constraints) with other audio constraints merges those instead.
@@ -130,7 +130,7 @@ function installLevelMeter() {
         if (!track || track.kind !== 'audio' || track.readyState !== 'live') continue;
         if (tr.stopped || !/recv/.test(tr.currentDirection || '')) continue;
         if (mid !== undefined && mid !== null && tr.mid !== String(mid)) continue;
-        out.push({ track, mid: tr.mid, pcIndex: i });
+        out.push({ track, mid: tr.mid, pcIndex: i, pc });
       }
     });
     return out;
@@ -155,12 +155,33 @@ function installLevelMeter() {
 
   function tracksFrom(opts) {
     if (opts.selector) {
-      const el = document.querySelector(opts.selector);
-      if (!el) throw new Error(`no element ${opts.selector}`);
+      const el = mediaElements().find((e) => e.matches(opts.selector));
+      if (!el) throw new Error(`no media element matches ${opts.selector} (shadow roots included)`);
       const tracks = el.srcObject ? el.srcObject.getAudioTracks() : [];
-      return tracks.map((track) => ({ track, element: opts.selector }));
+      const all = remoteAudioTracks({});
+      return tracks.map((track) => ({ ...all.find((p) => p.track === track), track, element: opts.selector }));
     }
     return remoteAudioTracks(opts);
+  }
+
+  // The receivers' jitter buffers (inbound-rtp of the picked tracks, summed): samples played,
+  // concealed (packets missing or late: the level fades) and stretched (time-scaled).
+  async function playout(picked) {
+    const c = { total: 0, concealed: 0, stretched: 0 };
+    for (const p of picked) {
+      if (!p.pc) continue;
+      try {
+        (await p.pc.getStats(p.track)).forEach((r) => {
+          if (r.type !== 'inbound-rtp' || r.kind !== 'audio') return;
+          c.total += r.totalSamplesReceived || 0;
+          c.concealed += r.concealedSamples || 0;
+          c.stretched += (r.insertedSamplesForDeceleration || 0) + (r.removedSamplesForAcceleration || 0);
+        });
+      } catch {
+        // a closed pc: no figures
+      }
+    }
+    return c;
   }
 
   // A muted <audio> of the meter's own for each track no element of the page plays (checked at
@@ -207,12 +228,15 @@ function installLevelMeter() {
     return g;
   }
 
-  // Mean power per bin over windowMs, snapshots every ~hop ms (overlap is fine for a mean).
+  // Snapshots every half analyser window (overlap is fine for a mean): ~85 ms at 8192.
+  const hopMs = (analyser) => Math.max(20, Math.round((analyser.fftSize / analyser.context.sampleRate) * 1000 / 2));
+
+  // Mean power per bin over windowMs, snapshots every hopMs.
   async function meanPower(analyser, windowMs) {
     const n = analyser.frequencyBinCount;
     const db = new Float32Array(n);
     const sum = new Float64Array(n);
-    const hop = Math.max(20, Math.round((analyser.fftSize / analyser.context.sampleRate) * 1000 / 2));
+    const hop = hopMs(analyser);
     let snaps = 0;
     let silent = 0;
     const end = performance.now() + windowMs;
@@ -276,16 +300,31 @@ function installLevelMeter() {
     if (!picked.length) throw new Error(`no live remote audio track (${JSON.stringify({ mid: opts.mid, pcIndex: opts.pcIndex, selector: opts.selector })})`);
     const g = await graph(picked, fftSize, opts.attach !== false);
     const binHz = state.ctx.sampleRate / fftSize;
+    // A window in which the analyser saw no signal at all for a while, or the receiver's
+    // jitter buffer concealed more than maxConcealed of the samples (a starved machine: the
+    // tone fades while it conceals), is measured again, up to `retries` times in all.
+    const { retries = windows, maxConcealed = 0.01 } = opts;
     const out = [];
-    for (let w = 0; w < windows; w++) {
+    const discarded = [];
+    while (out.length < windows) {
+      const before = await playout(picked);
       const { power, snaps, silent } = await meanPower(g.analyser, windowMs);
-      out.push({ ...levelsOf(power, binHz, freqs, floorBand), snaps, silent });
+      const after = await playout(picked);
+      const played = Math.max(1, after.total - before.total);
+      const w = { ...levelsOf(power, binHz, freqs, floorBand), snaps, silent,
+        concealed: (after.concealed - before.concealed) / played,
+        stretched: (after.stretched - before.stretched) / played };
+      // a page so starved that its timers ran late took too few snapshots to trust
+      w.starved = snaps < Math.floor((0.6 * windowMs) / hopMs(g.analyser));
+      if ((silent || w.starved || w.concealed > maxConcealed) && discarded.length < retries) discarded.push(w);
+      else out.push(w);
     }
     return {
       windows: out,
+      discarded,
       sampleRate: state.ctx.sampleRate,
       binHz,
-      tracks: picked.map((p) => ({ id: p.track.id, mid: p.mid, pcIndex: p.pcIndex, element: p.element,
+      tracks: picked.map((p) => ({ id: p.track.id, mid: p.mid ?? null, pcIndex: p.pcIndex ?? null, element: p.element,
         attachedByMeter: !!p.attached, muted: p.track.muted })),
     };
   }
@@ -320,9 +359,14 @@ function installLevelMeter() {
 
 // Levels at `freqs` in what the page receives. Which audio: every live remote audio track
 // of the page's open peer connections (summed), or those of { pcIndex }, { mid }, or the
-// element { selector } plays. windowMs: averaging window; windows: how many in a row.
-// Returns { windows: [{ levels: {freq: dB}, peaks, floorDb, binFloorDb, stray, snaps, silent }],
-// tracks, sampleRate, binHz } and, for convenience, levels/floorDb/stray of the last window.
+// element { selector } plays. windowMs: averaging window; windows: how many in a row; a
+// window with silent snapshots (no signal at all), with too few snapshots (`starved`: the
+// page's timers ran late) or with more than maxConcealed (0.01) of its samples concealed by the
+// receiver's jitter buffer is measured again, up to `retries` (default `windows`) times, and
+// kept in `discarded`.
+// Returns { windows: [{ levels: {freq: dB}, peaks, floorDb, binFloorDb, stray, snaps, silent,
+// starved, concealed, stretched (shares of the samples played) }],
+// discarded, tracks, sampleRate, binHz } and, for convenience, levels/floorDb/stray of the last window.
 export async function measureTones(page, opts) {
   if (!opts || !Array.isArray(opts.freqs) || !opts.freqs.length) fail('measureTones: give freqs');
   await page.evaluate(installLevelMeter);
@@ -344,6 +388,54 @@ export async function checkMeter(page, { freq = 660, amplitude = TONE_AMPLITUDE,
   }
   return r;
 }
+
+// Judge one page's measurement (measureTones) and print it. Levels are taken relative to the
+// frequency `ref` heard in the same window (so what moves both, such as the sender's level or
+// a concealed packet in a mixed stream, cancels: the way to check ducking), or else to refDb
+// (dB re full scale, e.g. the level sent). want: { freq: dB relative, ± toleranceDb };
+// absent: frequencies that must be at least absentDb under the reference. Judged on the
+// median over the windows: on a starved machine one window in ten can lose 1.5 dB, or carry
+// a splatter 30 dB under the tone, when the receiver's jitter buffer stretches or conceals
+// (README.md). Returns the problems found (strings; none: all good) and, per frequency, the
+// median, the worst window and all of them, relative.
+export function judgeTones(name, m, { ref, refDb, want = {}, absent = [], toleranceDb = 3, absentDb = 30 } = {}) {
+  if ((ref === undefined) === (refDb === undefined)) fail('judgeTones: give ref (a frequency) or refDb');
+  const refName = ref === undefined ? `${refDb.toFixed(2)} dB` : `${ref} Hz`;
+  const problems = [];
+  const silent = m.windows.filter((w) => w.silent).length;
+  if (silent) problems.push(`${name}: ${silent} window(s) with silent snapshots (no audio reached Web Audio for a while)`);
+  const concealed = m.windows.filter((w) => w.concealed > 0.01).length;
+  if (concealed) log(`${name}: ${concealed} window(s) kept with over 1 % of their samples concealed (retries ran out)`);
+  const rel = (f) => m.windows.map((w) => w.levels[f] - (ref === undefined ? refDb : w.levels[ref]));
+  const out = {};
+  const show = [];
+  for (const [f, dB] of Object.entries(want)) {
+    const xs = rel(f);
+    const med = median(xs);
+    const worst = xs.reduce((a, b) => (Math.abs(b - dB) > Math.abs(a - dB) ? b : a));
+    out[f] = { median: med, worst, windows: xs };
+    show.push(`${f} Hz ${fmtDb(med)} (worst window ${fmtDb(worst)}, want ${dB} ± ${toleranceDb})`);
+    if (Math.abs(med - dB) > toleranceDb) problems.push(`${name}: ${f} Hz at ${med.toFixed(2)} dB relative to ${refName}, want ${dB} ± ${toleranceDb}`);
+  }
+  for (const f of absent) {
+    const xs = rel(f);
+    const med = median(xs);
+    const worst = Math.max(...xs);
+    out[f] = { median: med, worst, windows: xs };
+    show.push(`${f} Hz ${fmtDb(med)} (worst window ${fmtDb(worst)}, want ≤ -${absentDb})`);
+    if (med > -absentDb) problems.push(`${name}: ${f} Hz only ${(-med).toFixed(1)} dB under ${refName} (want ≥ ${absentDb})`);
+  }
+  log(`${name} hears, relative to ${refName}, median of ${m.windows.length} window(s): ${show.join('; ')}`);
+  return { problems, levels: out };
+}
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+const fmtDb = (d) => `${d >= 0 ? '+' : ''}${d.toFixed(2)} dB`;
 
 // Per-frequency spread over windows: { freq: { mean, min, max, sd } }.
 export function levelSpread(windows, freqs) {
