@@ -164,24 +164,44 @@ function installLevelMeter() {
     return remoteAudioTracks(opts);
   }
 
-  // The receivers' jitter buffers (inbound-rtp of the picked tracks, summed): samples played,
-  // concealed (packets missing or late: the level fades) and stretched (time-scaled).
+  // The receivers' jitter buffers (inbound-rtp of each picked track): packets received,
+  // samples played, concealed (packets missing or late: the level fades) and stretched
+  // (time-scaled).
   async function playout(picked) {
-    const c = { total: 0, concealed: 0, stretched: 0 };
-    for (const p of picked) {
-      if (!p.pc) continue;
+    return Promise.all(picked.map(async (p) => {
+      const c = { packets: 0, total: 0, concealed: 0, stretched: 0 };
       try {
-        (await p.pc.getStats(p.track)).forEach((r) => {
-          if (r.type !== 'inbound-rtp' || r.kind !== 'audio') return;
-          c.total += r.totalSamplesReceived || 0;
-          c.concealed += r.concealedSamples || 0;
-          c.stretched += (r.insertedSamplesForDeceleration || 0) + (r.removedSamplesForAcceleration || 0);
-        });
+        if (p.pc) {
+          (await p.pc.getStats(p.track)).forEach((r) => {
+            if (r.type !== 'inbound-rtp' || r.kind !== 'audio') return;
+            c.packets += r.packetsReceived || 0;
+            c.total += r.totalSamplesReceived || 0;
+            c.concealed += r.concealedSamples || 0;
+            c.stretched += (r.insertedSamplesForDeceleration || 0) + (r.removedSamplesForAcceleration || 0);
+          });
+        }
       } catch {
         // a closed pc: no figures
       }
-    }
-    return c;
+      return c;
+    }));
+  }
+
+  // Shares of the samples concealed and stretched between two playout() readings, over the
+  // tracks that received packets meanwhile: a track nobody sends on (the further m-line of a
+  // mixed call) "conceals" all the time, and plays nothing into the sum.
+  function playoutShares(before, after) {
+    let total = 0;
+    let concealed = 0;
+    let stretched = 0;
+    after.forEach((a, i) => {
+      const b = before[i];
+      if (a.packets <= b.packets) return;
+      total += a.total - b.total;
+      concealed += a.concealed - b.concealed;
+      stretched += a.stretched - b.stretched;
+    });
+    return { concealed: concealed / Math.max(1, total), stretched: stretched / Math.max(1, total) };
   }
 
   // A muted <audio> of the meter's own for each track no element of the page plays (checked at
@@ -310,10 +330,7 @@ function installLevelMeter() {
       const before = await playout(picked);
       const { power, snaps, silent } = await meanPower(g.analyser, windowMs);
       const after = await playout(picked);
-      const played = Math.max(1, after.total - before.total);
-      const w = { ...levelsOf(power, binHz, freqs, floorBand), snaps, silent,
-        concealed: (after.concealed - before.concealed) / played,
-        stretched: (after.stretched - before.stretched) / played };
+      const w = { ...levelsOf(power, binHz, freqs, floorBand), snaps, silent, ...playoutShares(before, after) };
       // a page so starved that its timers ran late took too few snapshots to trust
       w.starved = snaps < Math.floor((0.6 * windowMs) / hopMs(g.analyser));
       if ((silent || w.starved || w.concealed > maxConcealed) && discarded.length < retries) discarded.push(w);
