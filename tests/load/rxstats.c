@@ -25,6 +25,7 @@ static void rxstats_restart(struct rxstats *s, uint32_t ssrc, uint16_t seq)
 	s->ext_max = 65536u + seq - 1u;   /* as if seq - 1 had arrived: seq is the next one */
 	memset(s->seen, 0, sizeof(s->seen));
 	s->has_transit = false;
+	s->has_rtp_ts = false;
 	if (s->win_open && !s->win_closed)
 		s->win_s0 = s->ext_max;
 }
@@ -65,8 +66,21 @@ static void rxstats_delay(struct rxstats *s, uint64_t stamp_us, uint64_t arrival
 	rxhist_add(s->hist, us);
 }
 
-bool rxstats_packet(struct rxstats *s, uint32_t ssrc, uint16_t seq, uint32_t bytes,
-		    uint64_t stamp_us, uint64_t arrival_us)
+/* RFC 3550 A.8 for a packet without a send time: D from arrival times and RTP timestamps */
+static void rxstats_rtp_jitter(struct rxstats *s, uint32_t rtp_ts, uint64_t arrival_us)
+{
+	if (s->has_rtp_ts) {
+		double d = (double)(int64_t)(arrival_us - s->last_arrival_us) -
+			   (double)(int32_t)(rtp_ts - s->last_rtp_ts) * 1e6 / s->clock_hz;
+		s->jitter_us += ((d < 0 ? -d : d) - s->jitter_us) / 16.0;
+	}
+	s->last_rtp_ts = rtp_ts;
+	s->last_arrival_us = arrival_us;
+	s->has_rtp_ts = true;
+}
+
+bool rxstats_packet(struct rxstats *s, uint32_t ssrc, uint16_t seq, uint32_t rtp_ts,
+		    uint32_t bytes, uint64_t stamp_us, uint64_t arrival_us)
 {
 	if (!s->started || s->ssrc != ssrc)
 		rxstats_restart(s, ssrc, seq);
@@ -91,6 +105,8 @@ bool rxstats_packet(struct rxstats *s, uint32_t ssrc, uint16_t seq, uint32_t byt
 	if (stamp_us) {
 		s->stamped++;
 		rxstats_delay(s, stamp_us, arrival_us);
+	} else if (s->clock_hz) {
+		rxstats_rtp_jitter(s, rtp_ts, arrival_us);
 	}
 	return true;
 }
