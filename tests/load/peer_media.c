@@ -257,6 +257,7 @@ struct rxstats *peer_rx_find(struct peer *p, enum peer_kind k, uint32_t ssrc, bo
 	}
 	struct rxstats *s = &p->rx[k][p->nrx[k]++];
 	s->clock_hz = clock[k];
+	s->frame_ts = k == PEER_AUDIO ? clock[k] / 50 : 0;   /* 20 ms Opus, ours and the mixes */
 	if (p->win_open)
 		rxstats_window_open(s, p->win_hist[k]);
 	return s;

@@ -76,19 +76,32 @@ void lg_sample_take(struct lg *lg, int relay_pid, struct lg_sample *s)
 /* every stream of a kind that the legs received (one per SSRC). A stream that carried nothing
  * in the window is "silent" (e.g. the further audio m-lines in simultaneous mode, which carry
  * nobody once the mix takes over) and counts neither in loss nor in jitter. Unstamped
- * streams (a relay's own mix) have loss and jitter (from RTP timestamps) but no delay. */
+ * streams (a relay's own mix) have loss and jitter (from RTP timestamps) but no delay.
+ * Audio loss is the larger of loss by sequence number and frames missing by RTP timestamp: a
+ * mix that skips ticks under load keeps its sequence numbers gapless but not its timestamps
+ * (rapportd's cmix carries a skip into them), and a listener misses those 20 ms all the same. */
 struct lg_kind_sum {
-	uint64_t expected, lost, streams, silent, unstamped;
+	uint64_t expected, lost, streams, silent, unstamped, received, ts_lost;
+	uint64_t seq_expected, seq_lost;     /* by sequence number alone */
 	double jitter_sum, jitter_max, worst_loss;
 };
 
 static void lg_sum_stream(struct lg_kind_sum *s, const struct rxstats *r)
 {
 	uint64_t exp = rxstats_expected(r), lost = rxstats_lost(r);
+	uint64_t ts_exp = rxstats_ts_expected(r), ts_lost = rxstats_ts_lost(r);
 	s->streams++;
 	if (!exp) {
 		s->silent++;
 		return;
+	}
+	s->received += exp - lost;
+	s->ts_lost += ts_lost;
+	s->seq_expected += exp;
+	s->seq_lost += lost;
+	if (ts_lost > lost) {
+		exp = ts_exp;
+		lost = ts_lost;
 	}
 	s->unstamped += !r->stamped;
 	s->expected += exp;
@@ -144,11 +157,15 @@ static void lg_count(struct lg *lg, struct lg_counters *n)
 	}
 }
 
-static json_t *lg_kind_json(const struct lg_kind_sum *s, const struct rxhist *h)
+static json_t *lg_kind_json(const struct lg_kind_sum *s, const struct rxhist *h, double dur)
 {
 	double loss = s->expected ? 100.0 * (double)s->lost / (double)s->expected : 0;
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:I, s:I, s:I, s:f, s:f, s:f}",
+	uint64_t live = s->streams - s->silent;
+	return json_pack("{s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:I, s:I, s:I, s:f, s:f, s:f}",
 			 "streams", (json_int_t)s->streams, "silent", (json_int_t)s->silent,
+			 "pps_per_stream", live && dur > 0 ? (double)s->received / dur / (double)live : 0.0,
+			 "ts_lost", (json_int_t)s->ts_lost, "seq_expected", (json_int_t)s->seq_expected,
+			 "seq_lost", (json_int_t)s->seq_lost,
 			 "unstamped", (json_int_t)s->unstamped, "delay_samples", (json_int_t)h->n,
 			 "expected", (json_int_t)s->expected, "lost", (json_int_t)s->lost,
 			 "loss_pct", loss, "worst_stream_loss_pct", s->worst_loss,
@@ -234,7 +251,7 @@ void lg_report(struct lg *lg, const struct lg_run *run)
 		"gen_cpu_pct", dur > 0 ? 100.0 * (run->close.gen_cpu_s - run->open.gen_cpu_s) / dur : 0.0);
 	for (int k = 0; k < PEER_NKINDS; k++) {
 		lg_sum_kind(lg, k, &ks[k]);
-		json_object_set_new(j, lg_kind_names[k], lg_kind_json(&ks[k], &lg->hist[k]));
+		json_object_set_new(j, lg_kind_names[k], lg_kind_json(&ks[k], &lg->hist[k], dur));
 		rxhist_merge(both, &lg->hist[k]);
 		all.expected += ks[k].expected;
 		all.lost += ks[k].lost;

@@ -33,6 +33,11 @@ struct rxstats {
 	uint64_t packets, bytes, dups, late; /* late: older than the dedupe window */
 	uint64_t stamped;              /* packets that carried a send timestamp */
 	uint32_t clock_hz;             /* RTP clock, for the jitter of unstamped packets (0: none) */
+	uint32_t frame_ts;             /* RTP ticks per frame of a paced stream (a relay's mix:
+					* 20 ms), 0: not paced. Frames a mix skipped (its timestamps
+					* jump, its sequence numbers do not) count as lost by ts */
+	uint32_t ts_at_max;            /* RTP timestamp of the highest sequence number */
+	uint32_t win_ts0, win_ts1;
 	uint64_t restarts;             /* SSRC changes */
 	uint16_t gap_first, gap_n;     /* the gap the last packet revealed */
 	/* the measured window */
@@ -64,6 +69,10 @@ void rxstats_window_close(struct rxstats *s);
 /* expected and lost in the window (after the close; 0 before) */
 uint64_t rxstats_expected(const struct rxstats *s);
 uint64_t rxstats_lost(const struct rxstats *s);
+/* paced streams (frame_ts): frames the window's RTP timestamps span, and how many of them did
+ * not arrive (skipped by the sender, or lost); 0 otherwise */
+uint64_t rxstats_ts_expected(const struct rxstats *s);
+uint64_t rxstats_ts_lost(const struct rxstats *s);
 
 void rxhist_add(struct rxhist *h, uint64_t us);
 void rxhist_merge(struct rxhist *into, const struct rxhist *from);
