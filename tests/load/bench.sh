@@ -74,6 +74,13 @@ if [ -z "${RLG_BENCH_INSIDE:-}" ]; then
 	[ "$(id -u)" = 0 ] || { echo "bench.sh: needs root (network namespace, priority)" >&2; exit 2; }
 	mkdir -p "$OUT"
 	OUT=$(cd "$OUT" && pwd)
+	# one benchmark at a time on this machine: two would share CPU 0 and CPU 1 and both
+	# measure the other (the lock is held by the inherited descriptor until the run ends)
+	exec 9> /tmp/rapport-bench.lock
+	if ! flock -n 9; then
+		echo "bench.sh: waiting for another bench.sh run to finish" >&2
+		flock 9
+	fi
 	export RLG_BENCH_INSIDE=1
 	args=(--build "$BUILD" --steps "$STEPS" --scenarios "$SCENARIOS" --relays "$RELAYS"
 	      --duration "$DURATION" --warmup "$WARMUP" --budget "$BUDGET"
