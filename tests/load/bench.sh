@@ -1,5 +1,6 @@
 #!/bin/bash
-# bench.sh: rapportd against Janus 1.1.2 (VideoCall) under the same load, in one run.
+# bench.sh: rapportd against Janus 1.1.2 (VideoCall; VideoRoom + AudioBridge for the interpreter
+# scenario) under the same load, in one run.
 #
 # Each relay runs pinned to CPU 0, the load generator (tests/load/loadgen) to CPU 1. For each
 # scenario and relay the number of simultaneous 1:1 calls N steps up until a step loses
@@ -21,7 +22,7 @@
 # rapportd/Janus; writes every loadgen JSON line to OUT/results.jsonl. It prints figures and
 # asserts nothing. See docs/performance.md.
 #
-#   tests/load/bench.sh [--build DIR] [--steps "1 5 10 ..."] [--scenarios "audio av"]
+#   tests/load/bench.sh [--build DIR] [--steps "1 5 10 ..."] [--scenarios "audio av interpreter"]
 #                       [--relays "rapport janus inproc"] [--duration S] [--warmup S]
 #                       [--budget S] [--video-kbps N] [--out DIR] [--rt | --no-rt]
 #                       [--janus-event-loops N]
@@ -58,7 +59,7 @@ while [ $# -gt 0 ]; do
 	--rt) RT=all ;;
 	--no-rt) RT=none ;;
 	--janus-event-loops) JANUS_LOOPS=$2; shift ;;
-	-h|--help) sed -n '2,27s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,28s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
