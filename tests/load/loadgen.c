@@ -43,7 +43,7 @@ static void lg_usage(void)
 		"                                  relay in a child process, no signalling server)\n"
 		"  --host IP --port N            signalling server (rapportd /ws, Janus WebSocket)\n"
 		"  --bind IP                     the legs' UDP address (default 127.0.0.1)\n"
-		"  --calls N                     simultaneous 1:1 calls (default 1)\n"
+		"  --calls N                     simultaneous calls (default 1)\n"
 		"  --scenario audio|av|interpreter  (default av)\n"
 		"  --video-kbps N                VP8 bitrate (default 1000)\n"
 		"  --video-loop-ms N             length of the encoded video loop (default 10000)\n"
