@@ -1,5 +1,6 @@
 #include "gateway/config.h"
 #include "gateway/paths.h"
+#include "media/media.h"
 #include "signaling/sig.h"
 
 #include <arpa/inet.h>
@@ -14,7 +15,7 @@
 
 enum config_type {
 	CT_ADDR, CT_PORT, CT_PATH, CT_RANGE, CT_UINT, CT_LEVEL, CT_STRING, CT_ORIGINS, CT_SIZE, CT_BOOL,
-	CT_TOKEN
+	CT_TOKEN, CT_DB
 };
 
 struct config_key {
@@ -22,10 +23,15 @@ struct config_key {
 	enum config_type type;
 	size_t offset, size;           /* where the value goes in struct config */
 	unsigned long min, max;        /* CT_UINT, CT_SIZE: the range; CT_STRING: length */
+	float db_min, db_max;          /* CT_DB: the range in dB */
 };
 
-#define CK(id, name, type, field, min, max) \
-	[id] = {name, type, offsetof(struct config, field), sizeof(((struct config *)0)->field), min, max}
+#define CK(id, name_, type_, field, min_, max_) \
+	[id] = {.name = name_, .type = type_, .offset = offsetof(struct config, field), \
+		.size = sizeof(((struct config *)0)->field), .min = min_, .max = max_}
+#define CKDB(id, name_, field, lo, hi) \
+	[id] = {.name = name_, .type = CT_DB, .offset = offsetof(struct config, field), \
+		.size = sizeof(((struct config *)0)->field), .db_min = lo, .db_max = hi}
 
 static const struct config_key config_keys[CONFIG_KEY_COUNT] = {
 	CK(CONFIG_BIND, "bind", CT_ADDR, bind, 0, 0),
@@ -49,6 +55,9 @@ static const struct config_key config_keys[CONFIG_KEY_COUNT] = {
 	CK(CONFIG_DEFAULT_HANDLE_TIME, "default_handle_time", CT_UINT, default_handle_time_s, 10, 86400),
 	CK(CONFIG_CUSTOMER_TOKEN_TTL, "customer_token_ttl", CT_UINT, customer_token_ttl_s, 60, 2592000),
 	CK(CONFIG_AGENT_TOKEN_TTL, "agent_token_ttl", CT_UINT, agent_token_ttl_s, 60, 2592000),
+	/* Below -40 dB the original is all but gone; 0 dB would be no ducking at all, which is
+	 * what consecutive mode gives (and media_config reads 0 as "the default"). */
+	CKDB(CONFIG_DUCK_DB, "duck_db", duck_db, -40.0f, -1.0f),
 };
 
 /* Keys that are no longer read: a clear word instead of "unknown key". */
@@ -79,6 +88,7 @@ void config_defaults(struct config *cfg)
 	cfg->customer_token_ttl_s = (unsigned)(SIG_CUSTOMER_TOKEN_TTL_MS / 1000);
 	cfg->agent_token_ttl_s = (unsigned)(SIG_AGENT_TOKEN_TTL_MS / 1000);
 	cfg->repair = true;
+	cfg->duck_db = MEDIA_DUCK_DB_DEFAULT;
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -184,6 +194,25 @@ static int config_parse_bool(const char *v, bool *out)
 	return EINVAL;
 }
 
+/* A level in dB: an optional minus, digits, optionally a point and more digits ("-14",
+ * "-7.5"); no exponent, no inf or nan, no unit. */
+static int config_parse_db(const char *v, float min, float max, float *out)
+{
+	const char *p = v + (*v == '-');
+	size_t whole = strspn(p, "0123456789"), frac = 0;
+	if (!whole || whole > 3)
+		return EINVAL;
+	if (p[whole] == '.' && !(frac = strspn(p + whole + 1, "0123456789")))
+		return EINVAL;
+	if (p[whole + (frac ? frac + 1 : 0)])
+		return EINVAL;
+	float db = strtof(v, NULL);
+	if (!(db >= min && db <= max))
+		return EINVAL;
+	*out = db;
+	return 0;
+}
+
 static int config_parse_string(const struct config_key *k, const char *v, char *dst, char *err,
 			       size_t errlen)
 {
@@ -260,6 +289,11 @@ static int config_parse_value(struct config *cfg, const struct config_key *k, co
 		return 0;
 	case CT_TOKEN:
 		return config_parse_token(k, v, dst, err, errlen);
+	case CT_DB:
+		if (config_parse_db(v, k->db_min, k->db_max, dst))
+			return config_fail(err, errlen, "bad value for %s: \"%s\" is not a level in dB from %g to %g",
+					   k->name, v, (double)k->db_min, (double)k->db_max);
+		return 0;
 	}
 	return EINVAL;
 }

@@ -71,7 +71,7 @@ static int main_start(struct config *cfg, struct gw *gw)
 	struct media_config mc = {
 		.bind_ip = cfg->media_bind, .public_ip = cfg->public_ip,
 		.port_min = cfg->rtp_ports.lo, .port_max = cfg->rtp_ports.hi,
-		.workers = cfg->workers, .no_repair = !cfg->repair,
+		.workers = cfg->workers, .no_repair = !cfg->repair, .duck_db = cfg->duck_db,
 	};
 	int err = media_start(&gw->media, &mc, server_wake, gw);
 	if (err) {

@@ -1,5 +1,6 @@
 #!/bin/bash
-# bench.sh: rapportd against Janus 1.1.2 (VideoCall) under the same load, in one run.
+# bench.sh: rapportd against Janus 1.1.2 (VideoCall; VideoRoom + AudioBridge for the interpreter
+# scenario) under the same load, in one run.
 #
 # Each relay runs pinned to CPU 0, the load generator (tests/load/loadgen) to CPU 1. For each
 # scenario and relay the number of simultaneous 1:1 calls N steps up until a step loses
@@ -21,7 +22,7 @@
 # rapportd/Janus; writes every loadgen JSON line to OUT/results.jsonl. It prints figures and
 # asserts nothing. See docs/performance.md.
 #
-#   tests/load/bench.sh [--build DIR] [--steps "1 5 10 ..."] [--scenarios "audio av"]
+#   tests/load/bench.sh [--build DIR] [--steps "1 5 10 ..."] [--scenarios "audio av interpreter"]
 #                       [--relays "rapport janus inproc"] [--duration S] [--warmup S]
 #                       [--budget S] [--video-kbps N] [--out DIR] [--rt | --no-rt]
 #                       [--janus-event-loops N]
@@ -30,7 +31,7 @@ set -euo pipefail
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$SRC/build/gcc
 STEPS="1 5 10 25 50 100 150 200 300 400 500 700 1000"
-SCENARIOS="audio av"       # and "interpreter" once issue 5 is done
+SCENARIOS="audio av"       # and "interpreter": three parties, simultaneous mix
 RELAYS="rapport janus"
 DURATION=10
 WARMUP=3
@@ -58,7 +59,7 @@ while [ $# -gt 0 ]; do
 	--rt) RT=all ;;
 	--no-rt) RT=none ;;
 	--janus-event-loops) JANUS_LOOPS=$2; shift ;;
-	-h|--help) sed -n '2,27s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,28s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -74,6 +75,13 @@ if [ -z "${RLG_BENCH_INSIDE:-}" ]; then
 	[ "$(id -u)" = 0 ] || { echo "bench.sh: needs root (network namespace, priority)" >&2; exit 2; }
 	mkdir -p "$OUT"
 	OUT=$(cd "$OUT" && pwd)
+	# one benchmark at a time on this machine: two would share CPU 0 and CPU 1 and both
+	# measure the other (the lock is held by the inherited descriptor until the run ends)
+	exec 9> /tmp/rapport-bench.lock
+	if ! flock -n 9; then
+		echo "bench.sh: waiting for another bench.sh run to finish" >&2
+		flock 9
+	fi
 	export RLG_BENCH_INSIDE=1
 	args=(--build "$BUILD" --steps "$STEPS" --scenarios "$SCENARIOS" --relays "$RELAYS"
 	      --duration "$DURATION" --warmup "$WARMUP" --budget "$BUDGET"
@@ -139,14 +147,22 @@ start_janus() {
 }
 
 # agent accounts agent0..agent(N-1) in rapportd's store, made as the steps need them (a
-# password hash each: ~0.2 s)
-AGENTS=0
-add_agents() {   # n
+# password hash each: ~0.2 s); interpreter accounts interp0..interp(N-1) (languages es,en: the
+# customers ask for es, and the agents, who have no languages, make the pair es,en) for the
+# interpreter scenario
+AGENTS=0 INTERPS=0
+add_agents() {   # n scenario
 	mkdir -p "$OUT/rapport-data"
 	while [ "$AGENTS" -lt "$1" ]; do
 		"$RAPPORTD" user add --data-dir "$OUT/rapport-data" --role agent \
 			--username "agent$AGENTS" --password "$AGENT_PASS" > /dev/null || return 1
 		AGENTS=$((AGENTS + 1))
+	done
+	while [ "$2" = interpreter ] && [ "$INTERPS" -lt "$1" ]; do
+		"$RAPPORTD" user add --data-dir "$OUT/rapport-data" --role interpreter \
+			--languages es,en --username "interp$INTERPS" --password "$AGENT_PASS" \
+			> /dev/null || return 1
+		INTERPS=$((INTERPS + 1))
 	done
 }
 
@@ -160,6 +176,7 @@ start_rapport() {
 	workers = 1
 	log_level = warn
 	data_dir = $OUT/rapport-data
+	languages = en:English, es:Spanish
 	EOF
 	"${RELAY_PRIO[@]}" taskset -c 0 "$RAPPORTD" --config "$conf" >> "$OUT/rapportd.log" 2>&1 &
 	RELAY_PID=$!
@@ -182,7 +199,7 @@ run_step() {   # relay scenario calls
 	       target=(--backend janus --port "$JANUS_PORT" --relay-pid "$RELAY_PID") ;;
 	rapport) start_rapport || { stop_relay; return 1; }
 	       target=(--backend rapport --port "$RAPPORT_PORT" --relay-pid "$RELAY_PID"
-		       --agent-user 'agent%u' --agent-pass "$AGENT_PASS") ;;
+		       --agent-user 'agent%u' --agent-pass "$AGENT_PASS" --interp-user 'interp%u') ;;
 	inproc) target=(--backend inproc --relay-cpu 0 --relay-prio "$INPROC_PRIO") ;;
 	esac
 	"${GEN_PRIO[@]}" taskset -c 1 "$LOADGEN" "${target[@]}" --scenario "$sc" --calls "$n" \
@@ -197,7 +214,7 @@ REPORT=(/usr/bin/python3 "$SRC/tests/load/bench_report.py")
 # --- step 2: the runs ---
 { machine; echo "steps: $STEPS; window ${DURATION}s after ${WARMUP}s warm-up; video ${VIDEO_KBPS} kbit/s"; } | tee "$OUT/machine.txt" >&2
 log ""
-log "label	calls_ok	fwd_pps	us/pkt	cpu%	loss%	p50us	p99us	kB/leg	gen%	late_us"
+log "label	calls_ok	fwd_pps	us/pkt	cpu%	loss%	p50us	p99us	kB/leg	gen%	late_us	cpu%/call	kB/call"
 for sc in $SCENARIOS; do
 	for relay in $RELAYS; do
 		if [ "$relay" = rapport ] && [ ! -x "$RAPPORTD" ]; then
@@ -209,11 +226,11 @@ for sc in $SCENARIOS; do
 				log "$relay/$sc: time budget of ${BUDGET}s spent"
 				break
 			fi
-			if [ "$sc" = interpreter ]; then
-				log "$relay/$sc: not written yet (issue 5; the hook is in tests/load/loadgen.c)"
+			if [ "$sc" = interpreter ] && [ "$relay" = inproc ]; then
+				log "$relay/$sc: not supported (no signalling, so no interpreter invite)"
 				break
 			fi
-			if [ "$relay" = rapport ] && ! add_agents "$n"; then
+			if [ "$relay" = rapport ] && ! add_agents "$n" "$sc"; then
 				log "rapport: could not add agent accounts with $RAPPORTD user add"
 				break
 			fi

@@ -35,7 +35,8 @@ def row(r):
         round(rl.get("cpu_us_per_pkt", -1), 2), round(rl.get("cpu_pct", -1)),
         round(r.get("loss_pct", 100), 4), r.get("delay_p50_us", 0), r.get("delay_p99_us", 0),
         round(rl.get("rss_per_leg_kb", -1)), round(r.get("gen_cpu_pct", 0)),
-        round(r.get("late_avg_us", 0))]) + (
+        round(r.get("late_avg_us", 0)), round(rl.get("cpu_pct_per_call", -1), 3),
+        round(rl.get("rss_per_call_kb", -1))]) + (
         "\t" + r["first_error"] if r.get("first_error") else "")
 
 
@@ -60,6 +61,9 @@ SAME_LOAD = [
     ("added delay p50 us", lambda s: s["delay_p50_us"], "{:.0f}"),
     ("added delay p99 us", lambda s: s["delay_p99_us"], "{:.0f}"),
     ("relay RSS kB per leg", lambda s: s["relay"]["rss_per_leg_kb"], "{:.1f}"),
+    ("relay CPU % of a core per call", lambda s: s["relay"].get("cpu_pct_per_call"), "{:.3f}"),
+    ("relay RSS kB per call", lambda s: s["relay"].get("rss_per_call_kb"), "{:.1f}"),
+    ("jitter mean us (audio)", lambda s: s["audio"]["jitter_mean_us"], "{:.1f}"),
     ("loss %", lambda s: s["loss_pct"], "{:.4f}"),
 ]
 PAIRS = [("rapport", "janus"), ("inproc", "janus")]
@@ -107,6 +111,9 @@ def print_pair(figs, a, b):
 
 def print_scenario(sc, per_relay):
     print("\n== scenario %s ==" % sc)
+    if sc == "interpreter":
+        print("(three parties, simultaneous mode. Delay: forwarded video only; audio is the "
+              "relay's own mix: loss by sequence number, jitter from RTP timestamps, no delay)")
     figs = {r: relay_figures(per_relay[r]) for r in per_relay}
     print_maxima(figs)
     for a, b in PAIRS:

@@ -15,7 +15,10 @@
 #include "tests/load/peer.h"
 #include "tests/load/rxstats.h"
 
-#define LG_MAX_LEGS 3
+/* peers of one call: 1:1 has two; the interpreter scenario three parties, each with one peer
+ * (rapportd) or three (Janus: VideoRoom publisher and subscriber, AudioBridge) */
+#define LG_MAX_LEGS 9
+#define LG_PARTIES 3
 
 struct lg;
 struct lg_call;
@@ -25,7 +28,17 @@ struct dtls_cert;
 enum lg_scenario {
 	LG_SC_AUDIO,          /* 1:1, Opus only */
 	LG_SC_AV,             /* 1:1, Opus + VP8 */
-	LG_SC_INTERPRETER,    /* three legs, simultaneous mix: the hook for issue 5 (not yet) */
+	LG_SC_INTERPRETER,    /* three parties: customer, agent, interpreter; simultaneous mix */
+};
+
+enum lg_party { LG_CUSTOMER, LG_AGENT, LG_INTERPRETER };
+
+/* what one leg (peer) of a call is for; a backend may plan its own (lg_backend.plan) */
+struct lg_leg_plan {
+	enum lg_party party;
+	bool send[PEER_NKINDS];          /* its send schedule has audio, video */
+	bool offer[PEER_NKINDS];         /* the sendrecv m-lines of its offer (if it offers) */
+	unsigned recvonly[PEER_NKINDS];  /* further receive-only m-lines in its first offer */
 };
 
 /* something in the epoll set; h runs when its fd is ready */
@@ -36,8 +49,11 @@ struct lg_io {
 struct lg_leg {
 	struct lg_io io;
 	struct lg_call *call;
-	unsigned idx;                    /* 0: caller/customer, 1: callee/agent, 2: interpreter */
+	unsigned idx;                    /* in the call: 0 caller/customer, 1 callee/agent, ... */
+	enum lg_party party;
 	struct peer *p;
+	bool send[PEER_NKINDS];          /* kinds its schedule sends */
+	bool io_added;                   /* its socket is in the epoll set */
 	bool sending;
 	uint64_t t0_us[PEER_NKINDS];     /* when its audio and video schedules started */
 	uint64_t audio_n, video_n;       /* packets/frames sent so far by the schedule */
@@ -68,6 +84,8 @@ struct lg_backend {
 	void (*call_teardown)(struct lg *lg, void *state, struct lg_call *c);
 	void (*close)(struct lg *lg, void *state);
 	int (*relay_pid)(void *state);                       /* NULL or -1: unknown */
+	/* the legs of one call of this scenario (NULL: lg_default_plan); returns how many */
+	unsigned (*plan)(const struct lg *lg, struct lg_leg_plan plan[LG_MAX_LEGS]);
 };
 
 struct lg_opts {
@@ -83,6 +101,8 @@ struct lg_opts {
 	int relay_cpu;                   /* inproc: pin the relay child here (-1: no) */
 	const char *relay_prio;          /* inproc: "nice:N" or "rr:P" for the child, or NULL */
 	const char *agent_user, *agent_pass;  /* rapport: "agent%u" pattern and password */
+	const char *interp_user;         /* rapport: interpreter accounts, "interp%u" (agent_pass) */
+	const char *language;            /* rapport: the customers' language (interpreter: "es") */
 	const char *label;
 	bool quiet;
 };
@@ -114,6 +134,14 @@ struct lg {
 	uint64_t late_n, late_sum_us, late_max_us;  /* how late the schedule ran */
 };
 
+/* loadgen.c: the legs of a call when the backend plans none: every party sends what the
+ * scenario has (two parties, or three for the interpreter scenario) */
+unsigned lg_default_plan(const struct lg *lg, struct lg_leg_plan plan[LG_MAX_LEGS]);
+/* for backends that need some legs up before they can go on (a renegotiation, a subscription):
+ * start ICE on the legs in mask (bit i: leg i) and run the loop until they are connected.
+ * 0, ETIMEDOUT or EPROTO (a leg failed) */
+int lg_legs_connect(struct lg *lg, struct lg_call *c, unsigned mask, unsigned timeout_ms);
+
 /* lg_loop.c: run the event loop once: wait at most max_ms for sockets, then send what is
  * due and run the legs' timers */
 void lg_pump(struct lg *lg, int max_ms);
@@ -130,7 +158,7 @@ struct lg_sample {
 	double relay_cpu_s;              /* utime + stime, all threads */
 	long relay_rss_kb;
 	double gen_cpu_s;                /* the load generator's own */
-	uint64_t rx_pkts, tx_pkts;       /* RTP, all legs */
+	uint64_t rx_pkts, tx_pkts;       /* RTP, all legs, every stream */
 };
 
 struct lg_run {

@@ -83,11 +83,13 @@ static uint64_t lg_due(const struct lg *lg, const struct lg_leg *l, enum peer_ki
 int lg_leg_start_sending(struct lg *lg, struct lg_leg *l)
 {
 	uint64_t now = clock_us();
-	bool video = lg->o.scenario != LG_SC_AUDIO && lg->fr->nvideo;
+	bool video = l->send[PEER_VIDEO] && lg->o.scenario != LG_SC_AUDIO && lg->fr->nvideo;
 	int e = 0;
-	l->sending = true;
-	l->t0_us[PEER_AUDIO] = now + lg_rand(lg) % LG_AUDIO_US;
-	e = heap_push(lg, (struct lg_sched_ev){lg_due(lg, l, PEER_AUDIO), l, PEER_AUDIO});
+	l->sending = l->send[PEER_AUDIO] || video;
+	if (l->send[PEER_AUDIO]) {
+		l->t0_us[PEER_AUDIO] = now + lg_rand(lg) % LG_AUDIO_US;
+		e = heap_push(lg, (struct lg_sched_ev){lg_due(lg, l, PEER_AUDIO), l, PEER_AUDIO});
+	}
 	if (!e && video) {
 		l->t0_us[PEER_VIDEO] = now + lg_rand(lg) % (1000000u / lg->fr->fps);
 		e = heap_push(lg, (struct lg_sched_ev){lg_due(lg, l, PEER_VIDEO), l, PEER_VIDEO});

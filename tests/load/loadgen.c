@@ -3,6 +3,10 @@
  * bitrate on every leg, answers NACK and PLI, and measures what every leg receives: packets,
  * loss, one-way delay through the relay and jitter. Single-threaded, one epoll.
  *
+ * Scenarios: audio and av are 1:1 calls (two legs); interpreter has three parties (customer,
+ * agent, interpreter) in simultaneous mode: each party receives the two others' video
+ * (forwarded) and one mixed audio stream (rapportd: its mixer with ducking; Janus: AudioBridge).
+ *
  *   loadgen --backend janus --port 8188 --calls 50 --scenario av --duration 10
  *
  * Phases: set up every call (signalling), wait for ICE + DTLS on every leg, start sending,
@@ -39,8 +43,8 @@ static void lg_usage(void)
 		"                                  relay in a child process, no signalling server)\n"
 		"  --host IP --port N            signalling server (rapportd /ws, Janus WebSocket)\n"
 		"  --bind IP                     the legs' UDP address (default 127.0.0.1)\n"
-		"  --calls N                     simultaneous 1:1 calls (default 1)\n"
-		"  --scenario audio|av|interpreter  (default av; interpreter is not written yet)\n"
+		"  --calls N                     simultaneous calls (default 1)\n"
+		"  --scenario audio|av|interpreter  (default av)\n"
 		"  --video-kbps N                VP8 bitrate (default 1000)\n"
 		"  --video-loop-ms N             length of the encoded video loop (default 10000)\n"
 		"  --warmup S --duration S       seconds before and of the measurement (2, 10)\n"
@@ -50,6 +54,10 @@ static void lg_usage(void)
 		"  --relay-prio nice:N|rr:P      inproc: the relay child's scheduling (default: the\n"
 		"                                normal scheduler, nice 0, whatever loadgen runs with)\n"
 		"  --agent-user FMT --agent-pass P  rapportd agent accounts (FMT e.g. agent%%u)\n"
+		"  --interp-user FMT             rapportd interpreter accounts (default interp%%u;\n"
+		"                                password: --agent-pass)\n"
+		"  --language CODE               rapportd: the customers' language (default: the\n"
+		"                                server's first; interpreter scenario: es)\n"
 		"  --label TEXT --quiet\n");
 }
 
@@ -71,14 +79,15 @@ static int lg_parse_opts(struct lg_opts *o, int argc, char **argv)
 		{"calls", 1, 0, 'n'}, {"scenario", 1, 0, 's'}, {"video-kbps", 1, 0, 'k'},
 		{"video-loop-ms", 1, 0, 'L'}, {"warmup", 1, 0, 'w'}, {"duration", 1, 0, 'd'},
 		{"setup-timeout", 1, 0, 'T'}, {"relay-pid", 1, 0, 'P'}, {"agent-user", 1, 0, 'u'},
-		{"agent-pass", 1, 0, 'x'}, {"relay-cpu", 1, 0, 'C'},
+		{"agent-pass", 1, 0, 'x'}, {"relay-cpu", 1, 0, 'C'}, {"interp-user", 1, 0, 'i'},
+		{"language", 1, 0, 'g'},
 		{"relay-prio", 1, 0, 'R'}, {"label", 1, 0, 'l'}, {"quiet", 0, 0, 'q'},
 		{"help", 0, 0, 'h'}, {0, 0, 0, 0}};
 	*o = (struct lg_opts){.backend = "inproc", .host = "127.0.0.1", .bind_ip = "127.0.0.1",
 			      .calls = 1, .scenario = LG_SC_AV, .video_kbps = 1000,
 			      .video_loop_ms = 10000, .warmup_s = 2, .duration_s = 10,
 			      .setup_timeout_s = 30, .relay_pid = -1, .relay_cpu = -1, .agent_user = "agent%u",
-			      .agent_pass = ""};
+			      .agent_pass = "", .interp_user = "interp%u"};
 	int c;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -98,11 +107,15 @@ static int lg_parse_opts(struct lg_opts *o, int argc, char **argv)
 		case 'R': o->relay_prio = optarg; break;
 		case 'u': o->agent_user = optarg; break;
 		case 'x': o->agent_pass = optarg; break;
+		case 'i': o->interp_user = optarg; break;
+		case 'g': o->language = optarg; break;
 		case 'l': o->label = optarg; break;
 		case 'q': o->quiet = true; break;
 		default: return EINVAL;
 		}
 	}
+	if (!o->language && o->scenario == LG_SC_INTERPRETER)
+		o->language = "es";
 	return o->calls && o->duration_s && optind == argc ? 0 : EINVAL;
 }
 
@@ -113,20 +126,63 @@ static void lg_leg_on_io(struct lg_io *io, uint32_t events)
 	peer_recv(l->p);
 }
 
-static int lg_call_alloc_legs(struct lg *lg, struct lg_call *c)
+unsigned lg_default_plan(const struct lg *lg, struct lg_leg_plan plan[LG_MAX_LEGS])
 {
 	bool video = lg->o.scenario != LG_SC_AUDIO;
-	c->nlegs = lg->o.scenario == LG_SC_INTERPRETER ? 3 : 2;
+	unsigned n = lg->o.scenario == LG_SC_INTERPRETER ? LG_PARTIES : 2;
+	for (unsigned i = 0; i < n; i++)
+		plan[i] = (struct lg_leg_plan){.party = (enum lg_party)i, .send = {true, video},
+					       .offer = {true, video}};
+	if (lg->o.scenario == LG_SC_INTERPRETER)   /* it joins a running call: two to receive */
+		plan[LG_INTERPRETER].recvonly[PEER_AUDIO] = plan[LG_INTERPRETER].recvonly[PEER_VIDEO] = 1;
+	return n;
+}
+
+/* the call's peers as planned, their sockets in the epoll set (signalling may need them up) */
+static int lg_call_alloc_legs(struct lg *lg, struct lg_call *c)
+{
+	struct lg_leg_plan plan[LG_MAX_LEGS];
+	c->nlegs = lg->be->plan ? lg->be->plan(lg, plan) : lg_default_plan(lg, plan);
 	for (unsigned i = 0; i < c->nlegs; i++) {
 		struct lg_leg *l = &c->leg[i];
-		*l = (struct lg_leg){.io.h = lg_leg_on_io, .call = c, .idx = i};
+		*l = (struct lg_leg){.io.h = lg_leg_on_io, .call = c, .idx = i, .party = plan[i].party,
+				     .send = {plan[i].send[0], plan[i].send[1]}};
 		int e = peer_alloc(&l->p, lg->cert, lg->o.bind_ip);
 		if (e)
 			return e;
-		peer_set_media(l->p, true, video);
+		peer_set_media(l->p, plan[i].offer[PEER_AUDIO], plan[i].offer[PEER_VIDEO]);
+		peer_set_recvonly(l->p, plan[i].recvonly[PEER_AUDIO], plan[i].recvonly[PEER_VIDEO]);
 		peer_set_auto_nack(l->p, true);
+		if ((e = lg_io_add(lg, peer_fd(l->p), &l->io)))
+			return e;
+		l->io_added = true;
 	}
 	return 0;
+}
+
+int lg_legs_connect(struct lg *lg, struct lg_call *c, unsigned mask, unsigned timeout_ms)
+{
+	uint64_t end = clock_ms() + timeout_ms;
+	for (unsigned k = 0; k < c->nlegs; k++) {
+		int e = mask & 1u << k && !peer_started(c->leg[k].p) ? peer_start(c->leg[k].p) : 0;
+		if (e)
+			return e;
+	}
+	for (;;) {
+		unsigned pending = 0;
+		for (unsigned k = 0; k < c->nlegs; k++) {
+			if (!(mask & 1u << k))
+				continue;
+			if (peer_failed(c->leg[k].p))
+				return EPROTO;
+			pending += !peer_connected(c->leg[k].p);
+		}
+		if (!pending)
+			return 0;
+		if (clock_ms() >= end)
+			return ETIMEDOUT;
+		lg_pump(lg, 10);
+	}
 }
 
 /* signal every call; the legs of a call that is set up start ICE at once */
@@ -142,10 +198,9 @@ static void lg_setup_calls(struct lg *lg, struct lg_run *run)
 			snprintf(c->error, sizeof(c->error), "peer: %s", strerror(e));
 		else
 			e = lg->be->call_setup(lg, lg->bstate, c);
-		for (unsigned k = 0; !e && k < c->nlegs; k++) {
-			if (!(e = lg_io_add(lg, peer_fd(c->leg[k].p), &c->leg[k].io)))
+		for (unsigned k = 0; !e && k < c->nlegs; k++)
+			if (!peer_started(c->leg[k].p))
 				e = peer_start(c->leg[k].p);
-		}
 		c->setup_ok = !e;
 		if (e) {
 			run->setup_failed++;
@@ -203,16 +258,14 @@ static void lg_run_for(struct lg *lg, unsigned ms)
 
 static void lg_window(struct lg *lg, bool open)
 {
+	struct rxhist *hist[PEER_NKINDS] = {&lg->hist[PEER_AUDIO], &lg->hist[PEER_VIDEO]};
 	for (unsigned i = 0; i < lg->ncalls; i++) {
 		struct lg_call *c = &lg->calls[i];
 		for (unsigned k = 0; c->setup_ok && k < c->nlegs; k++) {
-			for (int kind = 0; kind < PEER_NKINDS; kind++) {
-				struct rxstats *r = peer_rxstats(c->leg[k].p, kind);
-				if (open)
-					rxstats_window_open(r, &lg->hist[kind]);
-				else
-					rxstats_window_close(r);
-			}
+			if (open)
+				peer_window_open(c->leg[k].p, hist);
+			else
+				peer_window_close(c->leg[k].p);
 		}
 	}
 	lg->measuring = open;
@@ -237,7 +290,7 @@ static void lg_teardown(struct lg *lg)
 		if (lg->be->call_teardown)
 			lg->be->call_teardown(lg, lg->bstate, c);
 		for (unsigned k = 0; k < c->nlegs; k++) {
-			if (c->leg[k].p && c->setup_ok)
+			if (c->leg[k].p && c->leg[k].io_added)
 				lg_io_del(lg, peer_fd(c->leg[k].p));
 			peer_free(c->leg[k].p);
 			c->leg[k].p = NULL;   /* the loop still runs in the backend's close */
@@ -296,14 +349,6 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_set_level(LOG_WARN);
-	if (lg.o.scenario == LG_SC_INTERPRETER) {
-		/* The hook for issue 5: three legs per call (lg_call_alloc_legs already makes them);
-		 * each backend's call_setup must sign the interpreter in (rapportd: the interpreter
-		 * invite; Janus: VideoRoom for video + AudioBridge for the simultaneous mix), and
-		 * report.c must sum the mixed audio a leg receives instead of one stream per kind. */
-		fprintf(stderr, "loadgen: the interpreter scenario is not written yet (issue 5)\n");
-		return 3;
-	}
 	int e = lg_init(&lg);
 	if (!e)
 		e = lg.be->open(&lg, &lg.bstate);

@@ -99,13 +99,43 @@ void peer_set_auto_nack(struct peer *p, bool on) { p->auto_nack = on; }
 bool peer_connected(const struct peer *p) { return p->connected; }
 bool peer_failed(const struct peer *p) { return p->failed; }
 const struct peer_stats *peer_stats(const struct peer *p) { return &p->st; }
-struct rxstats *peer_rxstats(struct peer *p, enum peer_kind k) { return &p->rx[k]; }
+bool peer_started(const struct peer *p) { return p->started; }
+struct rxstats *peer_rxstats(struct peer *p, enum peer_kind k) { return &p->rx[k][0]; }
+unsigned peer_rx_count(const struct peer *p, enum peer_kind k) { return p->nrx[k]; }
+struct rxstats *peer_rx_stream(struct peer *p, enum peer_kind k, unsigned i)
+{
+	return i < p->nrx[k] ? &p->rx[k][i] : NULL;
+}
 const char *peer_srtp_profile(const struct peer *p) { return srtp_session_profile_name(p->profile); }
 
 void peer_set_media(struct peer *p, bool audio, bool video)
 {
 	p->offer_audio = audio;
 	p->offer_video = video;
+}
+
+void peer_set_recvonly(struct peer *p, unsigned audio, unsigned video)
+{
+	p->extra[PEER_AUDIO] = audio < PEER_MAX_EXTRA ? audio : PEER_MAX_EXTRA;
+	p->extra[PEER_VIDEO] = video < PEER_MAX_EXTRA ? video : PEER_MAX_EXTRA;
+}
+
+void peer_window_open(struct peer *p, struct rxhist *hist[PEER_NKINDS])
+{
+	p->win_open = true;
+	for (int k = 0; k < PEER_NKINDS; k++) {
+		p->win_hist[k] = hist ? hist[k] : NULL;
+		for (unsigned i = 0; i < p->nrx[k]; i++)
+			rxstats_window_open(&p->rx[k][i], p->win_hist[k]);
+	}
+}
+
+void peer_window_close(struct peer *p)
+{
+	p->win_open = false;
+	for (int k = 0; k < PEER_NKINDS; k++)
+		for (unsigned i = 0; i < p->nrx[k]; i++)
+			rxstats_window_close(&p->rx[k][i]);
 }
 
 int peer_dtls_setup(struct peer *p)

@@ -22,6 +22,9 @@ struct dtls_cert;
 
 enum peer_kind { PEER_AUDIO, PEER_VIDEO, PEER_NKINDS };
 
+#define PEER_MAX_RX 8                 /* received streams (SSRCs) per kind */
+#define PEER_MAX_EXTRA 4              /* receive-only m-lines per kind in our offer */
+
 struct peer_stream_stats {
 	uint32_t ssrc;                /* the relay's SSRC we receive on */
 	uint64_t packets, bytes, lost_gaps;
@@ -35,6 +38,9 @@ struct peer_stats {
 	uint64_t rtcp_rx, rtcp_tx, pli_rx, fir_rx, nack_rx, nack_seqs_rx, nack_tx;
 	uint64_t rtx_tx, rtx_miss, unprotect_fail, stun_rx, rx_unknown_pt;
 	uint64_t rtx_rx;              /* RFC 4588 retransmissions received */
+	uint64_t rtx_unmapped;        /* RTX whose media SSRC we could not tell */
+	uint64_t rx_streams_overflow; /* packets of a stream beyond PEER_MAX_RX of its kind */
+	uint64_t renegotiations;      /* answers taken on a running association */
 };
 
 /* cert may be shared between peers (read-only); bind_ip e.g. "127.0.0.1" */
@@ -45,17 +51,25 @@ uint16_t peer_port(const struct peer *p);
 const char *peer_ufrag(const struct peer *p);  /* our ICE ufrag, as in the offer */
 /* which m-lines our offer carries (default both); call before peer_offer */
 void peer_set_media(struct peer *p, bool audio, bool video);
+/* further receive-only m-lines in our next offer, after the first audio and video ones (mids
+ * run on: "2", "3", ...; audio and video alternate), as a browser that added recvonly
+ * transceivers to receive more parties (up to PEER_MAX_EXTRA per kind) */
+void peer_set_recvonly(struct peer *p, unsigned audio, unsigned video);
 
 /* --- SDP --- */
 /* our offer (NUL-terminated) into buf: actpass, ICE controlling, our host candidate */
 int peer_offer(struct peer *p, char *buf, size_t cap);
-/* take the remote answer to our offer: ICE credentials, fingerprint, candidate, setup */
+/* take the remote answer to our offer: ICE credentials, fingerprint, candidate, setup. On a
+ * peer that already has its DTLS association (a re-offer on the same peer: renegotiation),
+ * only the payload types and RTX pairs are taken; the same ICE credentials and fingerprint
+ * are required (EPROTO otherwise), and ICE, DTLS and SRTP go on untouched. */
 int peer_answer(struct peer *p, const char *sdp);
 /* take a remote offer and write our answer into buf: ICE controlled, a=setup:active */
 int peer_accept_offer(struct peer *p, const char *offer, char *buf, size_t cap);
 
 /* --- connection --- */
 int peer_start(struct peer *p);       /* after the remote SDP: begins ICE checks */
+bool peer_started(const struct peer *p);
 bool peer_connected(const struct peer *p);
 bool peer_failed(const struct peer *p);
 const char *peer_srtp_profile(const struct peer *p);
@@ -101,7 +115,14 @@ struct rtp_hdr;
 typedef void (peer_rx_h)(const struct rtp_hdr *h, const uint8_t *pkt, size_t len, void *arg);
 void peer_set_rx_handler(struct peer *p, peer_rx_h *h, void *arg);
 const struct peer_stats *peer_stats(const struct peer *p);
-/* the receive accounting of kind (loss window, delay, jitter) */
+/* the receive accounting of the first stream of kind (loss window, delay, jitter) */
 struct rxstats *peer_rxstats(struct peer *p, enum peer_kind kind);
+/* every received stream of kind (one per SSRC, in order of arrival): n of them, i < n */
+unsigned peer_rx_count(const struct peer *p, enum peer_kind kind);
+struct rxstats *peer_rx_stream(struct peer *p, enum peer_kind kind, unsigned i);
+/* open or close the measured window on every stream, and on streams that appear while it is
+ * open (hist[kind] may be NULL) */
+void peer_window_open(struct peer *p, struct rxhist *hist[PEER_NKINDS]);
+void peer_window_close(struct peer *p);
 
 #endif

@@ -223,10 +223,10 @@ static uint64_t peer_stamp(const uint8_t *buf, size_t len, const struct rtp_hdr 
 	return v;
 }
 
-static void peer_nack_gap(struct peer *p, uint32_t media_ssrc)
+static void peer_nack_gap(struct peer *p, const struct rxstats *rx, uint32_t media_ssrc)
 {
 	uint16_t first, n, seqs[PEER_NACK_MAX];
-	rxstats_last_gap(&p->rx[PEER_VIDEO], &first, &n);
+	rxstats_last_gap(rx, &first, &n);
 	if (!n)
 		return;
 	for (uint16_t i = 0; i < n && i < PEER_NACK_MAX; i++)
@@ -236,6 +236,45 @@ static void peer_nack_gap(struct peer *p, uint32_t media_ssrc)
 				     media_ssrc, seqs, n);
 	if (len && peer_protect_send(p, buf, len, true) == 0)
 		p->st.nack_tx++;
+}
+
+/* the stream of kind k with this SSRC; a new SSRC gets the next slot (joining an open window) */
+struct rxstats *peer_rx_find(struct peer *p, enum peer_kind k, uint32_t ssrc, bool create)
+{
+	static const uint32_t clock[PEER_NKINDS] = {48000, 90000};
+	for (unsigned i = 0; i < p->nrx[k]; i++)
+		if (p->rx[k][i].ssrc == ssrc && p->rx[k][i].started)
+			return &p->rx[k][i];
+	if (!create)
+		return NULL;
+	/* a slot nobody has received on yet (tests may open a window on slot 0 beforehand) */
+	for (unsigned i = 0; i < p->nrx[k]; i++)
+		if (!p->rx[k][i].started)
+			return &p->rx[k][i];
+	if (p->nrx[k] == PEER_MAX_RX) {
+		p->st.rx_streams_overflow++;
+		return NULL;
+	}
+	struct rxstats *s = &p->rx[k][p->nrx[k]++];
+	s->clock_hz = clock[k];
+	s->frame_ts = k == PEER_AUDIO ? clock[k] / 50 : 0;   /* 20 ms Opus, ours and the mixes */
+	if (p->win_open)
+		rxstats_window_open(s, p->win_hist[k]);
+	return s;
+}
+
+/* the media SSRC an RTX SSRC repairs: the remote's FID pairs, else the only video stream */
+static bool peer_rtx_media_ssrc(const struct peer *p, uint32_t rtx_ssrc, uint32_t *media)
+{
+	for (unsigned i = 0; i < p->nfid; i++)
+		if (p->fid[i].rtx == rtx_ssrc) {
+			*media = p->fid[i].media;
+			return true;
+		}
+	if (p->nrx[PEER_VIDEO] != 1)
+		return false;
+	*media = p->rx[PEER_VIDEO][0].ssrc;
+	return true;
 }
 
 static void peer_on_rtp(struct peer *p, const uint8_t *buf, size_t len, uint64_t arrival_us)
@@ -250,18 +289,24 @@ static void peer_on_rtp(struct peer *p, const uint8_t *buf, size_t len, uint64_t
 		const uint8_t *osn = buf + h.payload_off;
 		k = PEER_VIDEO;
 		seq = (uint16_t)(osn[0] << 8 | osn[1]);
-		ssrc = p->rx[PEER_VIDEO].ssrc;
 		p->st.rtx_rx++;
+		if (!peer_rtx_media_ssrc(p, h.ssrc, &ssrc)) {
+			p->st.rtx_unmapped++;
+			return;
+		}
 	} else if (k >= 0) {
 		peer_count_legacy(p, k, &h, len);
 	} else {
 		p->st.rx_unknown_pt++;
 		return;
 	}
-	bool first = rxstats_packet(&p->rx[k], ssrc, seq, (uint32_t)len, peer_stamp(buf, len, &h),
+	struct rxstats *rx = peer_rx_find(p, k, ssrc, ssrc == h.ssrc);
+	if (!rx)
+		return;
+	bool first = rxstats_packet(rx, ssrc, seq, h.ts, (uint32_t)len, peer_stamp(buf, len, &h),
 				    arrival_us);
 	if (first && p->auto_nack && k == PEER_VIDEO && ssrc == h.ssrc)
-		peer_nack_gap(p, h.ssrc);
+		peer_nack_gap(p, rx, h.ssrc);
 }
 
 void peer_on_media(struct peer *p, uint8_t *buf, size_t len, uint64_t arrival_us)
@@ -290,19 +335,22 @@ void peer_set_rx_handler(struct peer *p, peer_rx_h *h, void *arg)
 	p->rx_arg = arg;
 }
 
+#define PEER_MAX_RB 31                 /* report blocks in one SR/RR (5-bit count) */
+
 static size_t peer_report_blocks(const struct peer *p, struct rtcp_report_block *rb)
 {
-	static const uint32_t clock[PEER_NKINDS] = {48000, 90000};
 	size_t n = 0;
 	for (int k = 0; k < PEER_NKINDS; k++) {
-		const struct rxstats *s = &p->rx[k];
-		if (!s->started)
-			continue;
-		rb[n++] = (struct rtcp_report_block){
-			.ssrc = s->ssrc,
-			.ext_highest_seq = (uint32_t)(s->ext_max - 65536u),
-			.jitter = (uint32_t)(s->jitter_us * clock[k] / 1e6),
-		};
+		for (unsigned i = 0; i < p->nrx[k] && n < PEER_MAX_RB; i++) {
+			const struct rxstats *s = &p->rx[k][i];
+			if (!s->started)
+				continue;
+			rb[n++] = (struct rtcp_report_block){
+				.ssrc = s->ssrc,
+				.ext_highest_seq = (uint32_t)(s->ext_max - 65536u),
+				.jitter = (uint32_t)(s->jitter_us * s->clock_hz / 1e6),
+			};
+		}
 	}
 	return n;
 }
@@ -310,7 +358,7 @@ static size_t peer_report_blocks(const struct peer *p, struct rtcp_report_block 
 void peer_rtcp_report(struct peer *p)
 {
 	uint8_t buf[PEER_BUF];
-	struct rtcp_report_block rb[PEER_NKINDS];
+	struct rtcp_report_block rb[PEER_MAX_RB];
 	size_t nrb = peer_report_blocks(p, rb), len = 0, cap = sizeof(buf) - SRTP_SESSION_TRAILER;
 	uint64_t ntp = rtcp_ntp_from_unix_us(peer_realtime_us());
 	bool first = true;

@@ -15,6 +15,7 @@
 #define PEER_PAD_LEN 12             /* send-time trailer in RTP padding */
 #define PEER_HIST 512               /* video retransmission history, packets (power of two) */
 #define PEER_RX_BATCH 16
+#define PEER_MAX_FID 16             /* remote RTX -> media SSRC pairs (a=ssrc-group:FID) */
 
 /* a sent video packet; the payload is borrowed (see peer_send_media) */
 struct peer_hist {
@@ -32,6 +33,7 @@ struct peer {
 	struct sockaddr_in local, remote;
 	bool has_remote;
 	bool offer_audio, offer_video;
+	unsigned extra[PEER_NKINDS];         /* receive-only m-lines after the first audio/video */
 	char lufrag[ICE_UFRAG_MAX + 1], lpwd[ICE_PWD_MAX + 1];
 	char rufrag[64], rpwd[256];
 	uint8_t rfp[DTLS_FP_LEN];
@@ -53,13 +55,20 @@ struct peer {
 	bool auto_nack;
 	struct peer_hist hist[PEER_HIST];
 	struct peer_stats st;
-	struct rxstats rx[PEER_NKINDS];
+	/* received streams by kind, in order of arrival, one per SSRC; never reused */
+	struct rxstats rx[PEER_NKINDS][PEER_MAX_RX];
+	unsigned nrx[PEER_NKINDS];
+	struct { uint32_t rtx, media; } fid[PEER_MAX_FID];   /* from the remote's SDP */
+	unsigned nfid;
+	bool win_open;                       /* peer_window_open(): new streams join the window */
+	struct rxhist *win_hist[PEER_NKINDS];
 };
 
 /* peer.c */
 void peer_dtls_send(const uint8_t *data, size_t len, void *arg);
 int peer_dtls_setup(struct peer *p);
 /* peer_media.c */
+struct rxstats *peer_rx_find(struct peer *p, enum peer_kind k, uint32_t ssrc, bool create);
 void peer_on_media(struct peer *p, uint8_t *buf, size_t len, uint64_t arrival_us);
 void peer_rtcp_report(struct peer *p);
 uint64_t peer_realtime_us(void);

@@ -15,6 +15,7 @@ struct sdpbuf {
 	char *buf;
 	size_t cap, len;
 	bool overflow;
+	bool ssrc_used[PEER_NKINDS];   /* our SSRC of that kind is on an m-line already */
 };
 
 __attribute__((format(printf, 2, 3)))
@@ -44,16 +45,26 @@ static void sb_transport(struct sdpbuf *b, const struct peer *p, const char *set
 	       setup, mid);
 }
 
+/* whether an m-line with this direction carries our SSRC: the first one of its kind that sends */
+static bool sb_sends(struct sdpbuf *b, enum peer_kind k, const char *dir)
+{
+	if (b->ssrc_used[k] || (strcmp(dir, "sendrecv") && strcmp(dir, "sendonly")))
+		return false;
+	b->ssrc_used[k] = true;
+	return true;
+}
+
 static void sb_audio(struct sdpbuf *b, const struct peer *p, const char *setup,
 		     const char *mid, const char *dir)
 {
 	uint8_t pt = p->pt[PEER_AUDIO];
 	sb_add(b, "m=audio 9 UDP/TLS/RTP/SAVPF %u\r\n", pt);
 	sb_transport(b, p, setup, mid);
-	sb_add(b, "a=%s\r\na=msid:peer a0\r\na=rtpmap:%u opus/48000/2\r\n"
-		  "a=fmtp:%u minptime=10;useinbandfec=1\r\na=ssrc:%u cname:peer\r\n"
-		  "a=ssrc:%u msid:peer a0\r\n",
-	       dir, pt, pt, p->ssrc[PEER_AUDIO], p->ssrc[PEER_AUDIO]);
+	sb_add(b, "a=%s\r\na=rtpmap:%u opus/48000/2\r\na=fmtp:%u minptime=10;useinbandfec=1\r\n",
+	       dir, pt, pt);
+	if (sb_sends(b, PEER_AUDIO, dir))
+		sb_add(b, "a=msid:peer a0\r\na=ssrc:%u cname:peer\r\na=ssrc:%u msid:peer a0\r\n",
+		       p->ssrc[PEER_AUDIO], p->ssrc[PEER_AUDIO]);
 }
 
 static void sb_video(struct sdpbuf *b, const struct peer *p, const char *setup,
@@ -65,14 +76,17 @@ static void sb_video(struct sdpbuf *b, const struct peer *p, const char *setup,
 	else
 		sb_add(b, "m=video 9 UDP/TLS/RTP/SAVPF %u\r\n", pt);
 	sb_transport(b, p, setup, mid);
-	sb_add(b, "a=%s\r\na=msid:peer v0\r\na=rtcp-rsize\r\na=rtpmap:%u VP8/90000\r\n"
+	sb_add(b, "a=%s\r\na=rtcp-rsize\r\na=rtpmap:%u VP8/90000\r\n"
 		  "a=rtcp-fb:%u nack\r\na=rtcp-fb:%u nack pli\r\na=rtcp-fb:%u ccm fir\r\n",
 	       dir, pt, pt, pt, pt);
 	if (rtx)
-		sb_add(b, "a=rtpmap:%u rtx/90000\r\na=fmtp:%u apt=%u\r\n"
-			  "a=ssrc-group:FID %u %u\r\na=ssrc:%u cname:peer\r\na=ssrc:%u cname:peer\r\n",
-		       rtx, rtx, pt, p->ssrc[PEER_VIDEO], p->rtx_ssrc, p->ssrc[PEER_VIDEO],
-		       p->rtx_ssrc);
+		sb_add(b, "a=rtpmap:%u rtx/90000\r\na=fmtp:%u apt=%u\r\n", rtx, rtx, pt);
+	if (!sb_sends(b, PEER_VIDEO, dir))
+		return;
+	sb_add(b, "a=msid:peer v0\r\n");
+	if (rtx)
+		sb_add(b, "a=ssrc-group:FID %u %u\r\na=ssrc:%u cname:peer\r\na=ssrc:%u cname:peer\r\n",
+		       p->ssrc[PEER_VIDEO], p->rtx_ssrc, p->ssrc[PEER_VIDEO], p->rtx_ssrc);
 	else
 		sb_add(b, "a=ssrc:%u cname:peer\r\n", p->ssrc[PEER_VIDEO]);
 }
@@ -83,17 +97,44 @@ static void sb_session(struct sdpbuf *b, const char *mids)
 		  "a=group:BUNDLE %s\r\na=msid-semantic: WMS peer\r\n", mids);
 }
 
+/* m-lines of our offer in order: first audio and video (sendrecv), then the receive-only
+ * ones, audio and video alternating; kinds[i] is PEER_AUDIO or PEER_VIDEO */
+static unsigned peer_offer_plan(const struct peer *p, enum peer_kind *kinds, bool *recvonly)
+{
+	unsigned n = 0, ea = p->extra[PEER_AUDIO], ev = p->extra[PEER_VIDEO];
+	if (p->offer_audio)
+		kinds[n] = PEER_AUDIO, recvonly[n++] = false;
+	if (p->offer_video)
+		kinds[n] = PEER_VIDEO, recvonly[n++] = false;
+	for (unsigned i = 0; i < ea || i < ev; i++) {
+		if (i < ea)
+			kinds[n] = PEER_AUDIO, recvonly[n++] = true;
+		if (i < ev)
+			kinds[n] = PEER_VIDEO, recvonly[n++] = true;
+	}
+	return n;
+}
+
 int peer_offer(struct peer *p, char *buf, size_t cap)
 {
-	struct sdpbuf b = {buf, cap, 0, false};
-	bool a = p->offer_audio, v = p->offer_video;
-	if (!a && !v)
+	struct sdpbuf b = {buf, cap, 0, false, {false, false}};
+	enum peer_kind kinds[2 + 2 * PEER_MAX_EXTRA];
+	bool recvonly[2 + 2 * PEER_MAX_EXTRA];
+	char mids[64] = "", mid[8];
+	unsigned n = peer_offer_plan(p, kinds, recvonly);
+	if (!p->offer_audio && !p->offer_video)
 		return EINVAL;
-	sb_session(&b, a && v ? "0 1" : "0");
-	if (a)
-		sb_audio(&b, p, "actpass", "0", "sendrecv");
-	if (v)
-		sb_video(&b, p, "actpass", a ? "1" : "0", "sendrecv");
+	for (unsigned i = 0; i < n; i++)
+		snprintf(mids + strlen(mids), sizeof(mids) - strlen(mids), "%s%u", i ? " " : "", i);
+	sb_session(&b, mids);
+	for (unsigned i = 0; i < n; i++) {
+		const char *dir = recvonly[i] ? "recvonly" : "sendrecv";
+		snprintf(mid, sizeof(mid), "%u", i);
+		if (kinds[i] == PEER_AUDIO)
+			sb_audio(&b, p, "actpass", mid, dir);
+		else
+			sb_video(&b, p, "actpass", mid, dir);
+	}
 	p->controlling = true;
 	return b.overflow ? E2BIG : 0;
 }
@@ -135,14 +176,21 @@ static int peer_take_remote(struct peer *p, const struct sdp_session *s, enum sd
 	const char *pwd = m0 && *m0->ice_pwd ? m0->ice_pwd : s->ice_pwd;
 	const char *fp = m0 && *m0->fingerprint ? m0->fingerprint : s->fingerprint;
 	*setup = m0 && m0->setup != SDP_SETUP_NONE ? m0->setup : s->setup;
+	if (p->dtls && (strcmp(p->rufrag, ufrag) || strcmp(p->rpwd, pwd)))
+		return EPROTO;   /* a renegotiation keeps ICE: an ICE restart is not ours to do */
 	snprintf(p->rufrag, sizeof(p->rufrag), "%s", ufrag);
 	snprintf(p->rpwd, sizeof(p->rpwd), "%s", pwd);
 	p->has_kind[PEER_AUDIO] = p->has_kind[PEER_VIDEO] = false;
+	p->nfid = 0;
 	for (size_t i = 0; i < s->nmedia; i++) {
 		const struct sdp_media *m = &s->media[i];
 		const struct sdp_codec *c;
 		if (!m->port)
 			continue;
+		if (m->fid_rtx && p->nfid < PEER_MAX_FID) {
+			p->fid[p->nfid].rtx = m->fid_rtx;
+			p->fid[p->nfid++].media = m->fid_primary;
+		}
 		if (m->kind == SDP_KIND_AUDIO && (c = peer_codec(m, "opus", 0))) {
 			p->pt[PEER_AUDIO] = c->pt;
 			p->has_kind[PEER_AUDIO] = true;
@@ -153,7 +201,13 @@ static int peer_take_remote(struct peer *p, const struct sdp_session *s, enum sd
 			p->rtx_pt = r ? r->pt : 0;
 		}
 	}
-	return dtls_fp_parse(fp, p->rfp);
+	uint8_t rfp[DTLS_FP_LEN];
+	int e = dtls_fp_parse(fp, rfp);
+	if (!e && p->dtls && memcmp(rfp, p->rfp, sizeof(rfp)))
+		return EPROTO;   /* a new DTLS certificate: not the same association */
+	if (!e)
+		memcpy(p->rfp, rfp, sizeof(rfp));
+	return e;
 }
 
 static int peer_parse(const char *text, struct sdp_session **sp)
@@ -177,7 +231,14 @@ int peer_answer(struct peer *p, const char *text)
 	int e = peer_parse(text, &s);
 	if (e)
 		return e;
-	if ((e = peer_take_remote(p, s, &setup)) || (e = peer_find_candidate(p, text)))
+	bool reneg = p->dtls != NULL;
+	if ((e = peer_take_remote(p, s, &setup)))
+		goto out;
+	if (reneg) {   /* the same ICE, DTLS and SRTP go on; only the m-lines changed */
+		p->st.renegotiations++;
+		goto out;
+	}
+	if ((e = peer_find_candidate(p, text)))
 		goto out;
 	p->dtls_server = setup == SDP_SETUP_ACTIVE;
 	e = peer_dtls_setup(p);
@@ -235,7 +296,7 @@ int peer_accept_offer(struct peer *p, const char *offer, char *buf, size_t cap)
 	/* like a browser: DTLS client (a=setup:active) unless the offerer insists on being it */
 	p->dtls_server = setup == SDP_SETUP_ACTIVE;
 	p->controlling = false;
-	struct sdpbuf b = {buf, cap, 0, false};
+	struct sdpbuf b = {buf, cap, 0, false, {false, false}};
 	sb_session(&b, mids);
 	peer_answer_mlines(p, s, &b, p->dtls_server ? "passive" : "active");
 	e = b.overflow ? E2BIG : peer_dtls_setup(p);

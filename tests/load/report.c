@@ -65,45 +65,69 @@ void lg_sample_take(struct lg *lg, int relay_pid, struct lg_sample *s)
 		for (unsigned i = 0; i < lg->calls[c].nlegs; i++) {
 			struct peer *p = lg->calls[c].leg[i].p;
 			for (int k = 0; p && k < PEER_NKINDS; k++) {
-				s->rx_pkts += peer_rxstats(p, k)->packets;
+				for (unsigned r = 0; r < peer_rx_count(p, k); r++)
+					s->rx_pkts += peer_rx_stream(p, k, r)->packets;
 				s->tx_pkts += peer_stats(p)->tx_packets[k];
 			}
 		}
 	}
 }
 
+/* every stream of a kind that the legs received (one per SSRC). A stream that carried nothing
+ * in the window is "silent" (e.g. the further audio m-lines in simultaneous mode, which carry
+ * nobody once the mix takes over) and counts neither in loss nor in jitter. Unstamped
+ * streams (a relay's own mix) have loss and jitter (from RTP timestamps) but no delay.
+ * Audio loss is the larger of loss by sequence number and frames missing by RTP timestamp: a
+ * mix that skips ticks under load keeps its sequence numbers gapless but not its timestamps
+ * (rapportd's cmix carries a skip into them), and a listener misses those 20 ms all the same. */
 struct lg_kind_sum {
-	uint64_t expected, lost, streams, silent;
+	uint64_t expected, lost, streams, silent, unstamped, received, ts_lost;
+	uint64_t seq_expected, seq_lost;     /* by sequence number alone */
 	double jitter_sum, jitter_max, worst_loss;
 };
+
+static void lg_sum_stream(struct lg_kind_sum *s, const struct rxstats *r)
+{
+	uint64_t exp = rxstats_expected(r), lost = rxstats_lost(r);
+	uint64_t ts_exp = rxstats_ts_expected(r), ts_lost = rxstats_ts_lost(r);
+	s->streams++;
+	if (!exp) {
+		s->silent++;
+		return;
+	}
+	s->received += exp - lost;
+	s->ts_lost += ts_lost;
+	s->seq_expected += exp;
+	s->seq_lost += lost;
+	if (ts_lost > lost) {
+		exp = ts_exp;
+		lost = ts_lost;
+	}
+	s->unstamped += !r->stamped;
+	s->expected += exp;
+	s->lost += lost;
+	s->jitter_sum += r->jitter_us;
+	if (r->jitter_us > s->jitter_max)
+		s->jitter_max = r->jitter_us;
+	double pct = 100.0 * (double)lost / (double)exp;
+	if (pct > s->worst_loss)
+		s->worst_loss = pct;
+}
 
 static void lg_sum_kind(struct lg *lg, enum peer_kind k, struct lg_kind_sum *s)
 {
 	memset(s, 0, sizeof(*s));
 	for (unsigned c = 0; c < lg->ncalls; c++) {
 		struct lg_call *call = &lg->calls[c];
-		for (unsigned i = 0; call->setup_ok && i < call->nlegs; i++) {
-			struct rxstats *r = peer_rxstats(call->leg[i].p, k);
-			/* 1:1: a leg receives the kinds it sends itself */
-			if (!call->leg[i].t0_us[k])
-				continue;
-			uint64_t exp = rxstats_expected(r), lost = rxstats_lost(r);
-			s->streams++;
-			s->silent += exp == 0;
-			s->expected += exp;
-			s->lost += lost;
-			s->jitter_sum += r->jitter_us;
-			if (r->jitter_us > s->jitter_max)
-				s->jitter_max = r->jitter_us;
-			double pct = exp ? 100.0 * (double)lost / (double)exp : 100.0;
-			if (pct > s->worst_loss)
-				s->worst_loss = pct;
-		}
+		for (unsigned i = 0; call->setup_ok && i < call->nlegs; i++)
+			for (unsigned r = 0; r < peer_rx_count(call->leg[i].p, k); r++)
+				lg_sum_stream(s, peer_rx_stream(call->leg[i].p, k, r));
 	}
 }
 
 struct lg_counters {
 	uint64_t nack_tx, nack_rx, rtx_tx, rtx_rx, pli_rx, keyframes, unprotect_fail, tx_errors;
+	uint64_t renegotiations, rtx_unmapped;
 	const char *profile;
 };
 
@@ -125,17 +149,24 @@ static void lg_count(struct lg *lg, struct lg_counters *n)
 			n->keyframes += l->keyframes;
 			n->unprotect_fail += st->unprotect_fail;
 			n->tx_errors += st->tx_errors;
+			n->renegotiations += st->renegotiations;
+			n->rtx_unmapped += st->rtx_unmapped;
 			if (peer_connected(l->p))
 				n->profile = peer_srtp_profile(l->p);
 		}
 	}
 }
 
-static json_t *lg_kind_json(const struct lg_kind_sum *s, const struct rxhist *h)
+static json_t *lg_kind_json(const struct lg_kind_sum *s, const struct rxhist *h, double dur)
 {
 	double loss = s->expected ? 100.0 * (double)s->lost / (double)s->expected : 0;
-	return json_pack("{s:I, s:I, s:I, s:I, s:f, s:f, s:I, s:I, s:I, s:f, s:f, s:f}",
+	uint64_t live = s->streams - s->silent;
+	return json_pack("{s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:I, s:I, s:I, s:f, s:f, s:f}",
 			 "streams", (json_int_t)s->streams, "silent", (json_int_t)s->silent,
+			 "pps_per_stream", live && dur > 0 ? (double)s->received / dur / (double)live : 0.0,
+			 "ts_lost", (json_int_t)s->ts_lost, "seq_expected", (json_int_t)s->seq_expected,
+			 "seq_lost", (json_int_t)s->seq_lost,
+			 "unstamped", (json_int_t)s->unstamped, "delay_samples", (json_int_t)h->n,
 			 "expected", (json_int_t)s->expected, "lost", (json_int_t)s->lost,
 			 "loss_pct", loss, "worst_stream_loss_pct", s->worst_loss,
 			 "delay_p50_us", (json_int_t)rxhist_quantile(h, 0.5),
@@ -179,18 +210,25 @@ static void lg_table(const struct lg *lg, const struct lg_run *run, json_t *j)
 		json_integer_value(json_object_get(j, "late_max_us")));
 }
 
+/* per leg: per connected peer (a Janus interpreter call has 9, rapportd's 3); per call: per
+ * call set up, the figure to compare across relays */
 static json_t *lg_relay_json(const struct lg_run *run, double dur, uint64_t fwd)
 {
 	const struct lg_sample *a = &run->open, *b = &run->close;
 	double cpu = a->relay_ok && b->relay_ok ? b->relay_cpu_s - a->relay_cpu_s : -1;
 	unsigned legs = run->legs_connected ? run->legs_connected : 1;
-	double rss_leg = run->relay_rss_base_kb > 0 && b->relay_rss_kb > 0 ?
-		(double)(b->relay_rss_kb - run->relay_rss_base_kb) / legs : -1;
-	return json_pack("{s:i, s:f, s:f, s:f, s:I, s:I, s:f}", "pid", run->relay_pid,
-			 "cpu_s", cpu, "cpu_pct", cpu >= 0 && dur > 0 ? 100.0 * cpu / dur : -1.0,
+	unsigned calls = run->calls_ok ? run->calls_ok : 1;
+	double rss = run->relay_rss_base_kb > 0 && b->relay_rss_kb > 0 ?
+		(double)(b->relay_rss_kb - run->relay_rss_base_kb) : -1;
+	double pct = cpu >= 0 && dur > 0 ? 100.0 * cpu / dur : -1.0;
+	return json_pack("{s:i, s:f, s:f, s:f, s:f, s:I, s:I, s:f, s:f}", "pid", run->relay_pid,
+			 "cpu_s", cpu, "cpu_pct", pct,
+			 "cpu_pct_per_call", pct >= 0 ? pct / calls : -1.0,
 			 "cpu_us_per_pkt", cpu >= 0 && fwd ? cpu * 1e6 / (double)fwd : -1.0,
 			 "rss_base_kb", (json_int_t)run->relay_rss_base_kb,
-			 "rss_kb", (json_int_t)b->relay_rss_kb, "rss_per_leg_kb", rss_leg);
+			 "rss_kb", (json_int_t)b->relay_rss_kb,
+			 "rss_per_leg_kb", rss >= 0 ? rss / legs : -1.0,
+			 "rss_per_call_kb", rss >= 0 ? rss / calls : -1.0);
 }
 
 void lg_report(struct lg *lg, const struct lg_run *run)
@@ -213,7 +251,7 @@ void lg_report(struct lg *lg, const struct lg_run *run)
 		"gen_cpu_pct", dur > 0 ? 100.0 * (run->close.gen_cpu_s - run->open.gen_cpu_s) / dur : 0.0);
 	for (int k = 0; k < PEER_NKINDS; k++) {
 		lg_sum_kind(lg, k, &ks[k]);
-		json_object_set_new(j, lg_kind_names[k], lg_kind_json(&ks[k], &lg->hist[k]));
+		json_object_set_new(j, lg_kind_names[k], lg_kind_json(&ks[k], &lg->hist[k], dur));
 		rxhist_merge(both, &lg->hist[k]);
 		all.expected += ks[k].expected;
 		all.lost += ks[k].lost;
@@ -227,7 +265,9 @@ void lg_report(struct lg *lg, const struct lg_run *run)
 	json_object_set_new(j, "late_avg_us", json_real(lg->late_n ? (double)lg->late_sum_us /
 							(double)lg->late_n : 0.0));
 	json_object_set_new(j, "late_max_us", json_integer((json_int_t)lg->late_max_us));
-	json_object_set_new(j, "counters", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	json_object_set_new(j, "counters", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"renegotiations", (json_int_t)n.renegotiations,
+		"rtx_unmapped", (json_int_t)n.rtx_unmapped,
 		"nack_tx", (json_int_t)n.nack_tx, "nack_rx", (json_int_t)n.nack_rx,
 		"rtx_tx", (json_int_t)n.rtx_tx, "rtx_rx", (json_int_t)n.rtx_rx,
 		"pli_rx", (json_int_t)n.pli_rx, "keyframes_sent", (json_int_t)n.keyframes,

@@ -16,7 +16,7 @@ static inline void seen_set(struct rxstats *s, uint64_t ext, bool on)
 	s->seen[i / 64] = on ? s->seen[i / 64] | bit : s->seen[i / 64] & ~bit;
 }
 
-static void rxstats_restart(struct rxstats *s, uint32_t ssrc, uint16_t seq)
+static void rxstats_restart(struct rxstats *s, uint32_t ssrc, uint16_t seq, uint32_t rtp_ts)
 {
 	if (s->started)
 		s->restarts++;
@@ -25,8 +25,11 @@ static void rxstats_restart(struct rxstats *s, uint32_t ssrc, uint16_t seq)
 	s->ext_max = 65536u + seq - 1u;   /* as if seq - 1 had arrived: seq is the next one */
 	memset(s->seen, 0, sizeof(s->seen));
 	s->has_transit = false;
-	if (s->win_open && !s->win_closed)
+	s->has_rtp_ts = false;
+	if (s->win_open && !s->win_closed) {
 		s->win_s0 = s->ext_max;
+		s->win_ts0 = s->ts_at_max = rtp_ts - s->frame_ts;
+	}
 }
 
 /* move the highest sequence number to ext, forgetting what falls out of the window */
@@ -65,11 +68,24 @@ static void rxstats_delay(struct rxstats *s, uint64_t stamp_us, uint64_t arrival
 	rxhist_add(s->hist, us);
 }
 
-bool rxstats_packet(struct rxstats *s, uint32_t ssrc, uint16_t seq, uint32_t bytes,
-		    uint64_t stamp_us, uint64_t arrival_us)
+/* RFC 3550 A.8 for a packet without a send time: D from arrival times and RTP timestamps */
+static void rxstats_rtp_jitter(struct rxstats *s, uint32_t rtp_ts, uint64_t arrival_us)
+{
+	if (s->has_rtp_ts) {
+		double d = (double)(int64_t)(arrival_us - s->last_arrival_us) -
+			   (double)(int32_t)(rtp_ts - s->last_rtp_ts) * 1e6 / s->clock_hz;
+		s->jitter_us += ((d < 0 ? -d : d) - s->jitter_us) / 16.0;
+	}
+	s->last_rtp_ts = rtp_ts;
+	s->last_arrival_us = arrival_us;
+	s->has_rtp_ts = true;
+}
+
+bool rxstats_packet(struct rxstats *s, uint32_t ssrc, uint16_t seq, uint32_t rtp_ts,
+		    uint32_t bytes, uint64_t stamp_us, uint64_t arrival_us)
 {
 	if (!s->started || s->ssrc != ssrc)
-		rxstats_restart(s, ssrc, seq);
+		rxstats_restart(s, ssrc, seq, rtp_ts);
 	s->packets++;
 	s->bytes += bytes;
 	s->gap_n = 0;
@@ -77,6 +93,7 @@ bool rxstats_packet(struct rxstats *s, uint32_t ssrc, uint16_t seq, uint32_t byt
 	uint64_t ext = s->ext_max + (uint64_t)(int64_t)delta;
 	if (delta > 0) {
 		rxstats_advance(s, ext);
+		s->ts_at_max = rtp_ts;
 	} else if (s->ext_max - ext >= RXSTATS_SEEN) {
 		s->late++;
 		return false;
@@ -91,6 +108,8 @@ bool rxstats_packet(struct rxstats *s, uint32_t ssrc, uint16_t seq, uint32_t byt
 	if (stamp_us) {
 		s->stamped++;
 		rxstats_delay(s, stamp_us, arrival_us);
+	} else if (s->clock_hz) {
+		rxstats_rtp_jitter(s, rtp_ts, arrival_us);
 	}
 	return true;
 }
@@ -106,6 +125,7 @@ void rxstats_window_open(struct rxstats *s, struct rxhist *hist)
 	s->win_open = true;
 	s->win_closed = false;
 	s->win_s0 = s->ext_max;
+	s->win_ts0 = s->ts_at_max;
 	s->win_received = 0;
 	s->hist = hist;
 	s->delay_sum_us = s->delay_n = s->delay_max_us = 0;
@@ -117,6 +137,7 @@ void rxstats_window_close(struct rxstats *s)
 		return;
 	s->win_closed = true;
 	s->win_s1 = s->ext_max;
+	s->win_ts1 = s->ts_at_max;
 	s->hist = NULL;
 }
 
@@ -128,6 +149,20 @@ uint64_t rxstats_expected(const struct rxstats *s)
 uint64_t rxstats_lost(const struct rxstats *s)
 {
 	uint64_t exp = rxstats_expected(s);
+	return exp > s->win_received ? exp - s->win_received : 0;
+}
+
+uint64_t rxstats_ts_expected(const struct rxstats *s)
+{
+	if (!s->frame_ts || !rxstats_expected(s))
+		return 0;
+	int32_t span = (int32_t)(s->win_ts1 - s->win_ts0);
+	return span > 0 ? ((uint64_t)span + s->frame_ts / 2) / s->frame_ts : 0;
+}
+
+uint64_t rxstats_ts_lost(const struct rxstats *s)
+{
+	uint64_t exp = rxstats_ts_expected(s);
 	return exp > s->win_received ? exp - s->win_received : 0;
 }
 

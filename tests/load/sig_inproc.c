@@ -196,8 +196,11 @@ static int inproc_call_setup(struct lg *lg, void *state, struct lg_call *c)
 	struct inproc_call *ic = calloc(1, sizeof(*ic));
 	char *req = malloc(INPROC_MSG_CAP);
 	int e = ic && req ? inproc_request(ip, "call", 4, c->error, sizeof(c->error)) : ENOMEM;
-	(void)lg;
 	c->sig = ic;
+	if (!e && lg->o.scenario == LG_SC_INTERPRETER) {   /* no signalling: no invite, no mode */
+		snprintf(c->error, sizeof(c->error), "inproc: no interpreter scenario (use rapport)");
+		e = ENOTSUP;
+	}
 	if (!e)
 		ic->call_id = (uint32_t)strtoul(ip->buf + 3, NULL, 10);
 	for (unsigned i = 0; !e && i < c->nlegs; i++) {

@@ -1,10 +1,23 @@
-/* sig_janus: the load generator's calls through Janus 1.1.2's VideoCall plugin, over its JSON
- * API on one WebSocket ("janus-protocol"): one Janus session, two handles per call.
+/* sig_janus: the load generator's calls through Janus 1.1.2, over its JSON API on one
+ * WebSocket ("janus-protocol"): one Janus session for every call.
  *
- * Per call: attach both handles, register "lg<call>a" and "lg<call>b", the caller sends "call"
- * with our offer, Janus offers to the callee ("incomingcall"), the callee "accept"s with our
- * answer, and the caller gets Janus's answer ("accepted"). Our SDP carries our candidate and
- * a=end-of-candidates, so no trickle is needed. */
+ * 1:1 (audio, av): the VideoCall plugin, two handles per call. Attach both handles, register
+ * "lg<call>a" and "lg<call>b", the caller sends "call" with our offer, Janus offers to the
+ * callee ("incomingcall"), the callee "accept"s with our answer, and the caller gets Janus's
+ * answer ("accepted").
+ *
+ * Interpreter: what a Janus integrator builds for "three parties, see everyone, hear a mix":
+ * a VideoRoom for the video and an AudioBridge for the mixed audio, one room of each per call.
+ * Each party has three PeerConnections (Janus has one per plugin handle and direction): a
+ * VideoRoom publisher (sends its video), a VideoRoom subscriber (one PeerConnection receiving
+ * the two other parties' videos: Janus 1.x multistream) and an AudioBridge participant (sends
+ * its audio, receives the mix of the two others). Unlike rapportd's simultaneous mode the
+ * AudioBridge mixes everyone at the same level (no ducking) and each party has 3 legs, not 1.
+ * Order: rooms created, every party publishes and joins the AudioBridge (we offer, Janus
+ * answers), the publishers connect (Janus has a feed only once its publisher's PeerConnection
+ * is up), then every party subscribes to the two others (Janus offers, we answer).
+ *
+ * Our SDP carries our candidate and a=end-of-candidates, so no trickle is needed. */
 #include "tests/load/lg.h"
 #include "tests/load/sigws.h"
 
@@ -25,8 +38,14 @@ struct jan_leg {
 };
 
 struct jan_call {
-	struct jan_leg leg[2];
+	struct jan_leg leg[LG_MAX_LEGS];
 };
+
+/* the interpreter scenario's legs: per party a publisher, a subscriber, an AudioBridge leg */
+#define JAN_PUB(p) (3 * (p))
+#define JAN_SUB(p) (3 * (p) + 1)
+#define JAN_AB(p) (3 * (p) + 2)
+#define JAN_FEED_TRIES 40            /* subscribing before Janus has the feed: 50 ms apart */
 
 struct jan_map_slot {
 	uint64_t handle;
@@ -79,7 +98,7 @@ static void jan_on_event(struct jan *j, json_t *msg)
 					      "result");
 		const char *ev = json_string_value(json_object_get(res, "event"));
 		const char *sdp = json_string_value(json_object_get(json_object_get(msg, "jsep"), "sdp"));
-		if (ev && sdp && (!strcmp(ev, "incomingcall") || !strcmp(ev, "accepted"))) {
+		if (sdp) {   /* VideoCall incomingcall/accepted; VideoRoom, AudioBridge replies */
 			free(l->remote_sdp);
 			l->remote_sdp = strdup(sdp);
 			l->got_sdp = l->remote_sdp != NULL;
@@ -140,7 +159,7 @@ static int jan_open(struct lg *lg, void **state)
 	if (!j)
 		return ENOMEM;
 	j->map_cap = 64;
-	while (j->map_cap < (size_t)lg->o.calls * 8)
+	while (j->map_cap < (size_t)lg->o.calls * 2 * LG_MAX_LEGS)
 		j->map_cap *= 2;
 	j->map = calloc(j->map_cap, sizeof(*j->map));
 	char err[160];
@@ -162,11 +181,12 @@ static int jan_open(struct lg *lg, void **state)
 	return 0;
 }
 
-static int jan_attach(struct jan *j, struct jan_leg *l, char *err, size_t errlen)
+static int jan_attach(struct jan *j, struct jan_leg *l, const char *plugin, char *err,
+		      size_t errlen)
 {
 	json_t *reply = NULL;
-	int e = jan_request(j, json_pack("{s:s, s:s}", "janus", "attach", "plugin",
-					 "janus.plugin.videocall"), &reply, err, errlen);
+	int e = jan_request(j, json_pack("{s:s, s:s}", "janus", "attach", "plugin", plugin), &reply,
+			    err, errlen);
 	if (e)
 		return e;
 	l->handle = (uint64_t)json_integer_value(json_object_get(json_object_get(reply, "data"), "id"));
@@ -180,18 +200,30 @@ static int jan_attach(struct jan *j, struct jan_leg *l, char *err, size_t errlen
 	return 0;
 }
 
-/* a VideoCall request on leg l's handle, with an optional JSEP (type, sdp) */
-static int jan_message(struct jan *j, struct jan_leg *l, json_t *body, const char *jtype,
-		       const char *sdp, char *err, size_t errlen)
+/* a plugin request on leg l's handle, with an optional JSEP (type, sdp); its reply (the
+ * plugin's event or synchronous answer) into *reply if wanted (json_decref it). A JSEP in the
+ * reply lands in l->remote_sdp (l->got_sdp) */
+static int jan_message_reply(struct jan *j, struct jan_leg *l, json_t *body, const char *jtype,
+			     const char *sdp, json_t **replyp, char *err, size_t errlen)
 {
 	json_t *req = json_pack("{s:s, s:I, s:o}", "janus", "message", "handle_id",
 				(json_int_t)l->handle, "body", body);
 	if (req && jtype)
 		json_object_set_new(req, "jsep", json_pack("{s:s, s:s}", "type", jtype, "sdp", sdp));
 	json_t *reply = NULL;
+	l->got_sdp = false;
 	int e = req ? jan_request(j, req, &reply, err, errlen) : ENOMEM;
-	json_decref(reply);
+	if (replyp)
+		*replyp = reply;
+	else
+		json_decref(reply);
 	return e;
+}
+
+static int jan_message(struct jan *j, struct jan_leg *l, json_t *body, const char *jtype,
+		       const char *sdp, char *err, size_t errlen)
+{
+	return jan_message_reply(j, l, body, jtype, sdp, NULL, err, errlen);
 }
 
 static int jan_wait_sdp(struct jan *j, struct jan_leg *l, const char *what, char *err,
@@ -203,6 +235,141 @@ static int jan_wait_sdp(struct jan *j, struct jan_leg *l, const char *what, char
 	return e;
 }
 
+/* --- the interpreter scenario: VideoRoom + AudioBridge --- */
+
+static unsigned jan_plan(const struct lg *lg, struct lg_leg_plan plan[LG_MAX_LEGS])
+{
+	if (lg->o.scenario != LG_SC_INTERPRETER)
+		return lg_default_plan(lg, plan);
+	for (unsigned p = 0; p < LG_PARTIES; p++) {
+		plan[JAN_PUB(p)] = (struct lg_leg_plan){.party = (enum lg_party)p,
+			.send = {false, true}, .offer = {false, true}};
+		plan[JAN_SUB(p)] = (struct lg_leg_plan){.party = (enum lg_party)p};  /* answers */
+		plan[JAN_AB(p)] = (struct lg_leg_plan){.party = (enum lg_party)p,
+			.send = {true, false}, .offer = {true, false}};
+	}
+	return 3 * LG_PARTIES;
+}
+
+static json_t *jan_data(json_t *reply)
+{
+	return json_object_get(json_object_get(reply, "plugindata"), "data");
+}
+
+/* our offer on leg l with a request (publish, configure): Janus's answer into the peer */
+static int jan_offer(struct jan *j, struct jan_leg *l, struct peer *p, json_t *body, char *sdp,
+		     char *err, size_t errlen)
+{
+	int e = peer_offer(p, sdp, JAN_SDP_CAP);
+	if (e) {
+		json_decref(body);
+		return e;
+	}
+	if (!(e = jan_message(j, l, body, "offer", sdp, err, errlen)) &&
+	    !(e = jan_wait_sdp(j, l, "answer", err, errlen)) && (e = peer_answer(p, l->remote_sdp)))
+		snprintf(err, errlen, "janus: its answer to %s was refused", l->user);
+	return e;
+}
+
+/* one room of each plugin for the call, created on the first party's handles */
+static int jan_rooms(struct jan *j, struct jan_call *jc, uint64_t room, char *err, size_t el)
+{
+	int e = jan_message(j, &jc->leg[JAN_PUB(0)], json_pack("{s:s, s:I, s:i, s:s, s:b}",
+		"request", "create", "room", (json_int_t)room, "publishers", LG_PARTIES,
+		"videocodec", "vp8", "is_private", 1), NULL, NULL, err, el);
+	if (!e)   /* 48 kHz like rapportd's mixer (the AudioBridge default is 16 kHz) */
+		e = jan_message(j, &jc->leg[JAN_AB(0)], json_pack("{s:s, s:I, s:i, s:b}",
+			"request", "create", "room", (json_int_t)room, "sampling_rate", 48000,
+			"is_private", 1), NULL, NULL, err, el);
+	return e;
+}
+
+/* party p publishes its video and joins the AudioBridge; its publisher id into *feed */
+static int jan_party_join(struct jan *j, struct lg_call *c, struct jan_call *jc, unsigned p,
+			  uint64_t room, uint64_t *feed, char *sdp)
+{
+	char *err = c->error;
+	size_t el = sizeof(c->error);
+	struct jan_leg *pub = &jc->leg[JAN_PUB(p)], *ab = &jc->leg[JAN_AB(p)];
+	json_t *reply = NULL;
+	int e = jan_message_reply(j, pub, json_pack("{s:s, s:s, s:I, s:s}", "request", "join",
+		"ptype", "publisher", "room", (json_int_t)room, "display", pub->user), NULL, NULL,
+		&reply, err, el);
+	if (!e) {
+		*feed = (uint64_t)json_integer_value(json_object_get(jan_data(reply), "id"));
+		json_decref(reply);
+		e = jan_offer(j, pub, c->leg[JAN_PUB(p)].p, json_pack("{s:s}", "request", "publish"),
+			      sdp, err, el);
+	}
+	if (!e)
+		e = jan_message(j, ab, json_pack("{s:s, s:I, s:s, s:b}", "request", "join", "room",
+			(json_int_t)room, "display", ab->user, "muted", 0), NULL, NULL, err, el);
+	if (!e)
+		e = jan_offer(j, ab, c->leg[JAN_AB(p)].p, json_pack("{s:s, s:b}", "request",
+			"configure", "muted", 0), sdp, err, el);
+	return e;
+}
+
+/* party p subscribes to the two others' feeds: Janus offers, we answer and start */
+static int jan_party_subscribe(struct lg *lg, struct jan *j, struct lg_call *c,
+			       struct jan_call *jc, unsigned p, uint64_t room,
+			       const uint64_t *feed, char *sdp)
+{
+	char *err = c->error;
+	size_t el = sizeof(c->error);
+	struct jan_leg *sub = &jc->leg[JAN_SUB(p)];
+	int e = EAGAIN;
+	for (unsigned t = 0; e && t < JAN_FEED_TRIES; t++) {
+		json_t *streams = json_array();
+		for (unsigned q = 0; q < LG_PARTIES; q++)
+			if (q != p)
+				json_array_append_new(streams, json_pack("{s:I}", "feed",
+									 (json_int_t)feed[q]));
+		e = jan_message(j, sub, json_pack("{s:s, s:s, s:I, s:o}", "request", "join", "ptype",
+			"subscriber", "room", (json_int_t)room, "streams", streams), NULL, NULL, err,
+			el);
+		if (e == EPROTO)   /* most likely "no such feed" yet: its publisher is not up */
+			lg_pump(lg, 50);
+		else if (e)
+			return e;
+	}
+	if (!e)
+		e = jan_wait_sdp(j, sub, "subscriber offer", err, el);
+	if (!e && (e = peer_accept_offer(c->leg[JAN_SUB(p)].p, sub->remote_sdp, sdp, JAN_SDP_CAP)))
+		snprintf(err, el, "janus: its subscriber offer was refused");
+	if (!e)
+		e = jan_message(j, sub, json_pack("{s:s}", "request", "start"), "answer", sdp, err, el);
+	return e;
+}
+
+static int jan_interp_setup(struct lg *lg, struct jan *j, struct lg_call *c,
+			    struct jan_call *jc, char *sdp)
+{
+	static const char *const plugin[3] = {"janus.plugin.videoroom", "janus.plugin.videoroom",
+					      "janus.plugin.audiobridge"};
+	char *err = c->error;
+	size_t el = sizeof(c->error);
+	uint64_t room = (uint64_t)(getpid() % 100000) * 100000u + c->idx + 1, feed[LG_PARTIES];
+	unsigned pubs = 0;
+	int e = c->nlegs == 3 * LG_PARTIES ? 0 : ENOTSUP;
+	for (unsigned i = 0; !e && i < c->nlegs; i++) {
+		snprintf(jc->leg[i].user, sizeof(jc->leg[i].user), "lg%u-%u-%d", c->idx, i,
+			 (int)getpid());
+		e = jan_attach(j, &jc->leg[i], plugin[i % 3], err, el);
+	}
+	if (!e)
+		e = jan_rooms(j, jc, room, err, el);
+	for (unsigned p = 0; !e && p < LG_PARTIES; p++) {
+		e = jan_party_join(j, c, jc, p, room, &feed[p], sdp);
+		pubs |= 1u << JAN_PUB(p);
+	}
+	if (!e && (e = lg_legs_connect(lg, c, pubs, JAN_TIMEOUT_MS)))
+		snprintf(err, el, "janus: the publishers did not connect (%s)", strerror(e));
+	for (unsigned p = 0; !e && p < LG_PARTIES; p++)
+		e = jan_party_subscribe(lg, j, c, jc, p, room, feed, sdp);
+	return e;
+}
+
 static int jan_call_setup(struct lg *lg, void *state, struct lg_call *c)
 {
 	struct jan *j = state;
@@ -211,12 +378,17 @@ static int jan_call_setup(struct lg *lg, void *state, struct lg_call *c)
 	size_t el = sizeof(c->error);
 	int e = jc && sdp ? 0 : ENOMEM;
 	c->sig = jc;
+	if (!e && lg->o.scenario == LG_SC_INTERPRETER) {
+		e = jan_interp_setup(lg, j, c, jc, sdp);
+		free(sdp);
+		return e;
+	}
 	if (c->nlegs != 2)
 		e = ENOTSUP;
 	for (int i = 0; i < 2 && !e; i++) {
 		struct jan_leg *l = &jc->leg[i];
 		snprintf(l->user, sizeof(l->user), "lg%u%c-%d", c->idx, 'a' + i, (int)getpid());
-		if (!(e = jan_attach(j, l, err, el)))
+		if (!(e = jan_attach(j, l, "janus.plugin.videocall", err, el)))
 			e = jan_message(j, l, json_pack("{s:s, s:s}", "request", "register", "username",
 							l->user), NULL, NULL, err, el);
 	}
@@ -245,7 +417,7 @@ static void jan_call_teardown(struct lg *lg, void *state, struct lg_call *c)
 	(void)lg;
 	if (!jc)
 		return;
-	for (int i = 0; i < 2; i++) {
+	for (unsigned i = 0; i < LG_MAX_LEGS; i++) {
 		struct jan_leg *l = &jc->leg[i];
 		struct jan_leg **slot = l->handle ? jan_map_find(j, l->handle, false) : NULL;
 		if (slot)
@@ -292,4 +464,5 @@ const struct lg_backend lg_backend_janus = {
 	.tick = jan_tick,
 	.call_teardown = jan_call_teardown,
 	.close = jan_close,
+	.plan = jan_plan,
 };

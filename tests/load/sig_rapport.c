@@ -1,11 +1,21 @@
 /* sig_rapport: the load generator's calls through rapportd's signalling (docs/protocol.md,
- * version 1): per call one customer and one agent connection on ws://HOST:PORT/ws.
+ * version 1): per call one customer and one agent connection on ws://HOST:PORT/ws, and one
+ * interpreter connection in the interpreter scenario.
  *
  * Per call i: the agent says hello and logs in as --agent-user with i (e.g. "agent%u" ->
  * agent0, agent1, ...; a pattern without %u names one account for every call), the customer
- * says hello and call_request; the agent gets ring, accepts, both get call_started, and both
- * send their offer and take rapportd's answer. Leg 0 is the customer, leg 1 the agent.
- * Teardown: the customer hangs up and both connections close.
+ * says hello and call_request (in --language); the agent gets ring, accepts, both get
+ * call_started, and both send their offer and take rapportd's answer. Leg 0 is the customer,
+ * leg 1 the agent.
+ *
+ * Interpreter scenario, then, as the pages do (docs/protocol.md, "Interpreters"): the 1:1 legs
+ * connect (ICE, DTLS); the interpreter --interp-user with i (password --agent-pass) signs in;
+ * the agent sends invite_interpreter for the customer's language; the interpreter gets the ring
+ * (calls are set up one after another, so it is the only one available), accepts and offers
+ * (leg 2: sendrecv audio and video plus one receive-only audio and one receive-only video); the
+ * customer and the agent re-offer on their running legs with one receive-only audio and video
+ * more; the agent sets the mode to simultaneous and waits for participants saying so.
+ * Teardown: the customer hangs up and every connection closes.
  *
  * Kept in one small file on purpose: the protocol may still change. */
 #include "tests/load/lg.h"
@@ -27,13 +37,14 @@ struct rap_conn {
 	struct sigws *ws;
 	bool news;                   /* any message since the last look */
 	bool welcome, logged_in, ring, started, answered, ended;
+	bool simultaneous;           /* a participants message said mode simultaneous */
 	char call[40];
 	char *answer;
 	char error[120];
 };
 
 struct rap_call {
-	struct rap_conn side[2];     /* 0 customer, 1 agent */
+	struct rap_conn side[LG_PARTIES];   /* customer, agent, interpreter */
 };
 
 static void rap_take_str(json_t *msg, const char *key, char *buf, size_t cap)
@@ -66,6 +77,9 @@ static void rap_on_msg(struct sigws *s, json_t *msg, void *arg)
 		free(c->answer);
 		c->answer = sdp ? strdup(sdp) : NULL;
 		c->answered = c->answer != NULL;
+	} else if (!strcmp(type, "participants")) {
+		const char *mode = json_string_value(json_object_get(msg, "mode"));
+		c->simultaneous = mode && !strcmp(mode, "simultaneous");
 	} else if (!strcmp(type, "call_ended")) {
 		c->ended = true;
 	} else if (!strcmp(type, "error") && !*c->error) {
@@ -113,18 +127,18 @@ static int rap_hello(struct lg *lg, struct rap_conn *c, const char *role, char *
 	return e;
 }
 
-static int rap_login(struct lg *lg, struct rap_conn *agent, unsigned idx, char *err,
-		     size_t errlen)
+/* sign in as fmt with the call's index (a pattern without %u: one account for every call) */
+static int rap_login(struct lg *lg, struct rap_conn *c, const char *fmt, unsigned idx,
+		     char *err, size_t errlen)
 {
 	char user[128];
-	const char *fmt = lg->o.agent_user;
 	if (strstr(fmt, "%u"))
 		snprintf(user, sizeof(user), fmt, idx);
 	else
 		snprintf(user, sizeof(user), "%s", fmt);
-	int e = rap_send(agent, json_pack("{s:s, s:s, s:s}", "type", "login", "username", user,
-					  "password", lg->o.agent_pass), err, errlen);
-	return e ? e : rap_wait(agent, &agent->logged_in, "logged_in", err, errlen);
+	int e = rap_send(c, json_pack("{s:s, s:s, s:s}", "type", "login", "username", user,
+				      "password", lg->o.agent_pass), err, errlen);
+	return e ? e : rap_wait(c, &c->logged_in, "logged_in", err, errlen);
 }
 
 /* our offer on one side, rapportd's answer into the peer */
@@ -132,6 +146,7 @@ static int rap_negotiate(struct rap_conn *c, struct peer *p, char *sdp, char *er
 			 size_t errlen)
 {
 	int e = peer_offer(p, sdp, RAP_SDP_CAP);
+	c->answered = false;
 	if (!e)
 		e = rap_send(c, json_pack("{s:s, s:s, s:s}", "type", "offer", "call", c->call, "sdp",
 					  sdp), err, errlen);
@@ -142,33 +157,86 @@ static int rap_negotiate(struct rap_conn *c, struct peer *p, char *sdp, char *er
 	return e;
 }
 
-static int rap_call_setup(struct lg *lg, void *state, struct lg_call *c)
+/* customer and agent until both have their answer (the 1:1 call) */
+static int rap_call_1to1(struct lg *lg, struct lg_call *c, struct rap_call *rc, char *sdp)
 {
-	struct rap_call *rc = calloc(1, sizeof(*rc));
-	char *sdp = malloc(RAP_SDP_CAP), *err = c->error, name[32];
+	struct rap_conn *cust = &rc->side[LG_CUSTOMER], *agent = &rc->side[LG_AGENT];
+	char *err = c->error, name[32];
 	size_t el = sizeof(c->error);
-	struct rap_conn *cust = rc ? &rc->side[0] : NULL, *agent = rc ? &rc->side[1] : NULL;
-	int e = rc && sdp ? 0 : ENOMEM;
-	(void)state;
-	c->sig = rc;
-	if (!e && c->nlegs != 2)
-		e = ENOTSUP;
-	if (!e && !(e = rap_hello(lg, agent, "agent", err, el)))
-		e = rap_login(lg, agent, c->idx, err, el);
+	int e = rap_hello(lg, agent, "agent", err, el);
+	if (!e)
+		e = rap_login(lg, agent, lg->o.agent_user, c->idx, err, el);
 	if (!e)
 		e = rap_hello(lg, cust, "customer", err, el);
 	snprintf(name, sizeof(name), "loadgen %u", c->idx);
-	if (!e && !(e = rap_send(cust, json_pack("{s:s, s:s}", "type", "call_request", "name", name),
-				 err, el)))
+	json_t *req = json_pack("{s:s, s:s}", "type", "call_request", "name", name);
+	if (req && lg->o.language)
+		json_object_set_new(req, "language", json_string(lg->o.language));
+	if (!e && !(e = rap_send(cust, req, err, el)))
 		e = rap_wait(agent, &agent->ring, "ring", err, el);
+	else if (e)
+		json_decref(req);
 	if (!e && !(e = rap_send(agent, json_pack("{s:s, s:s}", "type", "accept", "call",
 						  agent->call), err, el)) &&
 	    !(e = rap_wait(agent, &agent->started, "call_started", err, el)))
 		e = rap_wait(cust, &cust->started, "call_started", err, el);
 	if (!e)
-		e = rap_negotiate(cust, c->leg[0].p, sdp, err, el);
+		e = rap_negotiate(cust, c->leg[LG_CUSTOMER].p, sdp, err, el);
 	if (!e)
-		e = rap_negotiate(agent, c->leg[1].p, sdp, err, el);
+		e = rap_negotiate(agent, c->leg[LG_AGENT].p, sdp, err, el);
+	return e;
+}
+
+/* the running 1:1 call gets its interpreter, in simultaneous mode */
+static int rap_call_interpreter(struct lg *lg, struct lg_call *c, struct rap_call *rc, char *sdp)
+{
+	struct rap_conn *agent = &rc->side[LG_AGENT], *in = &rc->side[LG_INTERPRETER];
+	char *err = c->error;
+	size_t el = sizeof(c->error);
+	int e = lg_legs_connect(lg, c, 1u << LG_CUSTOMER | 1u << LG_AGENT, RAP_TIMEOUT_MS);
+	if (e)
+		snprintf(err, el, "rapportd: the 1:1 legs did not connect (%s)", strerror(e));
+	if (!e && !(e = rap_hello(lg, in, "interpreter", err, el)))
+		e = rap_login(lg, in, lg->o.interp_user, c->idx, err, el);
+	if (!e && !(e = rap_send(agent, json_pack("{s:s, s:s, s:s}", "type", "invite_interpreter",
+						  "call", agent->call, "language",
+						  lg->o.language ? lg->o.language : "es"), err, el)))
+		e = rap_wait(in, &in->ring, "interpreter ring", err, el);
+	if (!e && !(e = rap_send(in, json_pack("{s:s, s:s}", "type", "accept", "call", in->call),
+				 err, el)))
+		e = rap_wait(in, &in->started, "call_started (interpreter)", err, el);
+	if (!e)
+		e = rap_negotiate(in, c->leg[LG_INTERPRETER].p, sdp, err, el);
+	for (int i = LG_CUSTOMER; !e && i <= LG_AGENT; i++) {
+		peer_set_recvonly(c->leg[i].p, 1, 1);   /* the page adds a transceiver per kind */
+		e = rap_negotiate(&rc->side[i], c->leg[i].p, sdp, err, el);
+	}
+	if (!e)
+		e = rap_send(agent, json_pack("{s:s, s:s, s:s}", "type", "set_mode", "call",
+					      agent->call, "mode", "simultaneous"), err, el);
+	if (!e)
+		e = rap_wait(agent, &agent->simultaneous, "participants in simultaneous mode", err,
+			     el);
+	return e;
+}
+
+static int rap_call_setup(struct lg *lg, void *state, struct lg_call *c)
+{
+	struct rap_call *rc = calloc(1, sizeof(*rc));
+	char *sdp = malloc(RAP_SDP_CAP);
+	int e = rc && sdp ? 0 : ENOMEM;
+	(void)state;
+	c->sig = rc;
+	if (!e && c->nlegs != (lg->o.scenario == LG_SC_INTERPRETER ? 3u : 2u))
+		e = ENOTSUP;
+	if (!e)
+		e = rap_call_1to1(lg, c, rc, sdp);
+	if (!e && lg->o.scenario == LG_SC_INTERPRETER)
+		e = rap_call_interpreter(lg, c, rc, sdp);
+	if (e && rc && rc->side[LG_INTERPRETER].ws) {   /* free for another call's invite */
+		sigws_free(rc->side[LG_INTERPRETER].ws);
+		rc->side[LG_INTERPRETER].ws = NULL;
+	}
 	free(sdp);
 	return e;
 }
@@ -183,7 +251,7 @@ static void rap_call_teardown(struct lg *lg, void *state, struct lg_call *c)
 	if (rc->side[0].ws && *rc->side[0].call && !sigws_dead(rc->side[0].ws))
 		sigws_send(rc->side[0].ws, json_pack("{s:s, s:s}", "type", "hangup", "call",
 						     rc->side[0].call));
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < LG_PARTIES; i++) {
 		sigws_free(rc->side[i].ws);
 		free(rc->side[i].answer);
 	}

@@ -89,6 +89,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.max_message_bytes, 65536);
 	assert_false(cfg.allow_no_origin);
 	assert_true(cfg.repair);
+	assert_true(cfg.duck_db == -14.0f);
 	assert_true(cfg.admin_token_generated);
 	assert_int_equal(strlen(cfg.admin_token), 43);
 	assert_int_equal(cfg.allowed_origins.n, 2);  /* bind and 127.0.0.1 are one origin */
@@ -117,6 +118,7 @@ static void test_full_file(void **state)
 		   "max_message_bytes = 131072\n"
 		   "allow_no_origin = yes\n"
 		   "repair = off\n"
+		   "duck_db = -20.5\n"
 		   "admin_token = 0123456789abcdef-._~+/\n"
 		   "\t# indented comment\n");
 	struct config cfg;
@@ -147,6 +149,7 @@ static void test_full_file(void **state)
 	assert_int_equal(cfg.max_message_bytes, 131072);
 	assert_true(cfg.allow_no_origin);
 	assert_false(cfg.repair);
+	assert_true(cfg.duck_db == -20.5f);
 	assert_string_equal(cfg.admin_token, "0123456789abcdef-._~+/");
 	assert_false(cfg.admin_token_generated);
 }
@@ -188,6 +191,16 @@ static const struct bad_line {
 	{"repair = sometimes\n", EINVAL, ":1: ", "bad value for repair"},
 	{"admin_token = short\n", EINVAL, ":1: ", "admin_token must be empty or 16 to 256"},
 	{"admin_token = \"0123456789 abcdef\"\n", EINVAL, ":1: ", "only letters, digits"},
+	{"duck_db = -41\n", EINVAL, ":1: ", "bad value for duck_db: \"-41\" is not a level in dB from -40 to -1"},
+	{"duck_db = 0\n", EINVAL, ":1: ", "from -40 to -1"},
+	{"duck_db = -0.5\n", EINVAL, ":1: ", "from -40 to -1"},
+	{"duck_db = 6\n", EINVAL, ":1: ", "from -40 to -1"},
+	{"duck_db = -14dB\n", EINVAL, ":1: ", "bad value for duck_db"},
+	{"duck_db = -1e1\n", EINVAL, ":1: ", "bad value for duck_db"},
+	{"duck_db = nan\n", EINVAL, ":1: ", "bad value for duck_db"},
+	{"duck_db = -14.\n", EINVAL, ":1: ", "bad value for duck_db"},
+	{"duck_db = --14\n", EINVAL, ":1: ", "bad value for duck_db"},
+	{"duck_db =\n", EINVAL, ":1: ", "bad value for duck_db"},
 };
 
 static void test_bad_lines(void **state)

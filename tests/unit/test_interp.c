@@ -400,11 +400,12 @@ static void pcm_reset(struct scene *sc)
 
 /* --- fixture --- */
 
-static int setup(void **state)
+static int scene_setup(void **state, float duck_db)
 {
 	struct scene *sc = calloc(1, sizeof(*sc));
 	struct media_config cfg = {.bind_ip = "127.0.0.1", .public_ip = "127.0.0.1",
-				   .port_min = 46000, .port_max = 46999, .workers = 2};
+				   .port_min = 46000, .port_max = 46999, .workers = 2,
+				   .duck_db = duck_db};
 	assert_int_equal(media_start(&sc->m, &cfg, NULL, NULL), 0);
 	assert_int_equal(dtls_cert_create(&sc->cert), 0);
 	assert_int_equal(media_call_create(sc->m, &sc->call), 0);
@@ -423,6 +424,17 @@ static int setup(void **state)
 	sc->next_us = clock_us();
 	*state = sc;
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return scene_setup(state, 0.0f);       /* MEDIA_DUCK_DB_DEFAULT */
+}
+
+/* rapportd.conf's duck_db reaches media_config (gateway/main.c) */
+static int setup_duck20(void **state)
+{
+	return scene_setup(state, -20.0f);
 }
 
 static int teardown(void **state)
@@ -699,6 +711,47 @@ static void test_simultaneous(void **state)
 	assert_int_equal(st2.src[CUST].lost_markers, st.src[CUST].lost_markers);
 }
 
+/* The duck level as configured (media_config.duck_db, rapportd.conf's duck_db) and as changed
+ * during a call (media_call_set_duck) is what the customer and the agent hear: the ducked tone
+ * that far under the interpreter's, which stays at full level, in a fresh 1.5 s of the mix. */
+static void assert_ducked(struct scene *sc, float duck_db)
+{
+	struct media_call_stats st;
+	assert_int_equal(media_call_stats(sc->m, sc->call, &st), 0);
+	assert_true(st.duck_db == duck_db);
+	collect(sc, &every_mix);
+	char what[32];
+	snprintf(what, sizeof(what), "the mix at %.0f dB", (double)duck_db);
+	const int ducked[2] = {AGENT, CUST};
+	for (int r = CUST; r <= AGENT; r++) {
+		struct rx_stream *s = rx_primary(sc, r, false);
+		double key = level(r, s, INTERP, what), under = level(r, s, ducked[r], what);
+		assert_near(key, 0.0, 1.5);
+		assert_near(under - key, (double)duck_db, 2.0);   /* Opus: -0.1 at -8, -0.9 at -20 */
+		printf("%c: ducked %+.2f dB relative (configured %+.1f)\n", tag[r], under - key,
+		       (double)duck_db);
+	}
+	struct rx_stream *i = rx_primary(sc, INTERP, false);
+	assert_near(level(INTERP, i, CUST, what), 0.0, 1.5);
+	assert_near(level(INTERP, i, AGENT, what), 0.0, 1.5);
+}
+
+static void test_duck_level(void **state)
+{
+	struct scene *sc = *state;
+	join_three(sc, "v");
+	assert_int_equal(media_call_set_mode(sc->m, sc->call, MEDIA_MODE_SIMULTANEOUS,
+					     sc->pa[CUST].leg, sc->pa[AGENT].leg,
+					     sc->pa[INTERP].leg), 0);
+	scene_run(sc, 1000, NULL, NULL);
+	assert_ducked(sc, -20.0f);
+	assert_int_equal(media_call_set_duck(sc->m, sc->call, -8.0f), 0);
+	scene_run(sc, 600, NULL, NULL);        /* a release of 12 dB: 400 ms * 12/8 at most */
+	assert_ducked(sc, -8.0f);
+	assert_int_equal(media_call_set_duck(sc->m, sc->call, 3.0f), EINVAL);
+	assert_int_equal(media_call_set_duck(sc->m, sc->call + 1000, -8.0f), ENOENT);
+}
+
 static void test_consecutive(void **state)
 {
 	struct scene *sc = *state;
@@ -890,6 +943,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_join_and_leave, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_update_refuses_ice_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_simultaneous, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duck_level, setup_duck20, teardown),
 		cmocka_unit_test_setup_teardown(test_consecutive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mode_switch, setup, teardown),
 	};

@@ -142,6 +142,33 @@ static void test_pli_is_reported(void **state)
 	assert_false(peer_take_keyframe_request(f->a));
 }
 
+/* audio without send stamps (a relay's own mix): loss by sequence number cannot see frames the
+ * mixer skipped (its sequence numbers run on, its timestamps jump); the timestamp count can */
+static void test_skipped_frames_count_by_timestamp(void **state)
+{
+	struct pair *f = *state;
+	static const uint8_t opus[80] = {0x78};
+	uint32_t ts = 0;
+	peer_send_rtp(f->a, PEER_AUDIO, opus, sizeof(opus), ts, false);
+	pump(f, 20);
+	peer_window_open(f->b, NULL);
+	for (int i = 1; i <= 50; i++) {
+		ts += i == 20 ? 3 * 960 : 960;   /* two 20 ms frames skipped before the 20th */
+		peer_send_rtp(f->a, PEER_AUDIO, opus, sizeof(opus), ts, false);
+		pump(f, 1);
+	}
+	pump(f, 50);
+	peer_window_close(f->b);
+	assert_int_equal(peer_rx_count(f->b, PEER_AUDIO), 1);
+	struct rxstats *rx = peer_rx_stream(f->b, PEER_AUDIO, 0);
+	assert_int_equal(rx->stamped, 0);
+	assert_int_equal(rxstats_expected(rx), 50);
+	assert_int_equal(rxstats_lost(rx), 0);
+	assert_int_equal(rxstats_ts_expected(rx), 52);
+	assert_int_equal(rxstats_ts_lost(rx), 2);
+	assert_true(rx->jitter_us > 0);   /* RFC 3550 from RTP timestamps and arrival times */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -149,6 +176,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stamps_and_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nack_rtx_repairs_loss, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pli_is_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_skipped_frames_count_by_timestamp, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -293,6 +293,86 @@ static void test_bad_offer_is_refused_with_reason(void **state)
 	assert_int_equal(e, ENOENT);
 }
 
+/* A third party joins a running call, as in the interpreter scenario of the load generator:
+ * it offers one receive-only audio and video m-line more, and the two others re-offer on
+ * their running peers with one more of each (peer_set_recvonly). The re-offers' answers are
+ * taken as renegotiations (same ICE, DTLS and SRTP: no new handshake), and afterwards each of
+ * the first two receives both others, one stream per SSRC, with nothing lost. An answer with
+ * other ICE credentials is refused: that would be a new association. */
+static void send_round(struct peer *from, uint32_t i)
+{
+	static const uint8_t payload[600] = {0x5a};
+	assert_int_equal(peer_send_media(from, PEER_AUDIO, payload, 80, i * 960, false), 0);
+	assert_int_equal(peer_send_media(from, PEER_VIDEO, payload, sizeof(payload), i * 3000, true), 0);
+}
+
+static void reoffer(struct fixture *f, struct peer *p, uint32_t leg)
+{
+	char offer[8192], err[160] = "", *answer = NULL;
+	peer_set_recvonly(p, 1, 1);
+	assert_int_equal(peer_offer(p, offer, sizeof(offer)), 0);
+	assert_non_null(strstr(offer, "a=mid:3\r\na=rtcp-mux\r\na=recvonly"));
+	if (media_leg_update(f->m, leg, offer, &answer, err, sizeof(err)))
+		fail_msg("media_leg_update: %s", err);
+	/* the same answer with other ICE credentials is not this association */
+	char bad[16384];
+	snprintf(bad, sizeof(bad), "%s", answer);
+	char *u = strstr(bad, "a=ice-ufrag:");
+	assert_non_null(u);
+	u[12] = u[12] == 'x' ? 'y' : 'x';
+	assert_int_equal(peer_answer(p, bad), EPROTO);
+	assert_int_equal(peer_answer(p, answer), 0);
+	mem_deref(answer);
+	assert_int_equal(peer_stats(p)->renegotiations, 1);
+	assert_true(peer_connected(p));
+}
+
+static void test_third_party_renegotiation(void **state)
+{
+	struct fixture *f = *state;
+	struct peer *c;
+	uint32_t leg_c;
+	static char answer_c[16384];
+	connect_both(f);
+	for (uint32_t i = 0; i < 20; i++) {
+		send_round(f->a, i);
+		send_round(f->b, i);
+		peer_poll(f->a, 2);
+		peer_poll(f->b, 2);
+	}
+	assert_int_equal(peer_alloc(&c, f->cert, "127.0.0.1"), 0);
+	peer_set_recvonly(c, 1, 1);
+	add_leg(f, c, &leg_c, answer_c);
+	assert_int_equal(peer_connect(c, 5000), 0);
+	reoffer(f, f->a, f->leg_a);
+	reoffer(f, f->b, f->leg_b);
+	peer_poll(f->a, 50);
+	peer_poll(f->b, 50);
+	peer_window_open(f->a, NULL);
+	for (uint32_t i = 20; i < 70; i++) {
+		send_round(f->b, i);
+		send_round(c, i);
+		peer_poll(f->a, 2);
+		peer_poll(c, 0);
+	}
+	peer_poll(f->a, 200);
+	peer_window_close(f->a);
+	/* a receives b on its first m-lines (as before) and c on the new ones, by SSRC */
+	for (int k = 0; k < PEER_NKINDS; k++) {
+		assert_int_equal(peer_rx_count(f->a, k), 2);
+		for (unsigned i = 0; i < 2; i++) {
+			struct rxstats *rx = peer_rx_stream(f->a, k, i);
+			assert_int_equal(rxstats_expected(rx), 50);
+			assert_int_equal(rxstats_lost(rx), 0);
+			assert_int_equal(rx->restarts, 0);
+		}
+		assert_int_not_equal(peer_rx_stream(f->a, k, 0)->ssrc, peer_rx_stream(f->a, k, 1)->ssrc);
+	}
+	assert_int_equal(peer_stats(f->a)->unprotect_fail, 0);
+	media_leg_destroy(f->m, leg_c);
+	peer_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -302,6 +382,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wrong_password_gets_401_and_no_access, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loss_repair, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_offer_is_refused_with_reason, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_third_party_renegotiation, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -39,6 +39,12 @@ const LOG_TAIL_BYTES = 64 * 1024;
 
 export class TestFailure extends Error {}
 
+// A test that cannot run in this tree (what it tests is not there yet) ends with
+// t.skip(reason): "SKIP", clean-up as usual, and exit status SKIP_STATUS, which ctest reports
+// as skipped (tests/e2e/CMakeLists.txt).
+export const SKIP_STATUS = 77;
+class TestSkipped extends Error {}
+
 export function fail(message) {
   throw new TestFailure(message);
 }
@@ -413,15 +419,22 @@ export class Browser {
 
   // The browser's real argv, from /proc (Chromium answers Browser.getBrowserCommandLine only
   // under --enable-automation, which we do not pass). Playwright runs in this process, so the
-  // browser is our child; Debian's /usr/bin/chromium wrapper execs it in place.
+  // browser is our child; Debian's /usr/bin/chromium wrapper execs it in place. A test may
+  // run several browsers (one per fake microphone): each claims its own process.
+  static #claimed = new Set();
+
   async #commandLine() {
     for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
       try {
+        if (Browser.#claimed.has(pid)) continue;
         const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
         const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
         if (ppid !== process.pid) continue;
         const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-        if (argv.includes('--remote-debugging-pipe')) return argv;
+        if (!argv.includes('--remote-debugging-pipe')) continue;
+        Browser.#claimed.add(pid);
+        this.pid = pid;
+        return argv;
       } catch {
         // the process went away while we looked
       }
@@ -490,6 +503,7 @@ export class Browser {
     const b = this.browser;
     this.browser = null;
     await b.close();
+    Browser.#claimed.delete(this.pid);
   }
 }
 
@@ -602,14 +616,16 @@ export function formatCallStats(name, s) {
 
 /* ------------------------------------------------------------------ running a test */
 
-// Run body(t) with a watchdog; release what t started in reverse order; print PASS/FAIL and
-// exit 0/1. t.startRapportd() and t.launchBrowser() register their own clean-up.
+// Run body(t) with a watchdog; release what t started in reverse order; print PASS/FAIL/SKIP
+// and exit 0/1/SKIP_STATUS. t.startRapportd() and t.launchBrowser() register their own clean-up; t.browser is
+// the last browser launched, t.browsers all of them.
 export async function runTest(name, body, { timeoutMs = 150000 } = {}) {
   const cleanups = [];
   const failures = [];
   const t = {
     name,
     defer(fn) { cleanups.push(fn); },
+    skip(reason) { throw new TestSkipped(reason); },
     async startRapportd(opts) {
       const r = await Rapportd.start(opts);
       cleanups.push(() => r.stop());
@@ -629,14 +645,18 @@ export async function runTest(name, body, { timeoutMs = 150000 } = {}) {
   const watchdog = new Promise((_, reject) => {
     timer = setTimeout(() => reject(new TestFailure(`test ran over its ${timeoutMs / 1000} s budget`)), timeoutMs);
   });
+  let skipped = null;
   try {
     await Promise.race([body(t), watchdog]);
   } catch (err) {
-    failures.push(err);
-    for (const b of t.browsers) if (b.parties.length) console.log(b.consoleDump());
-  } finally {
-    clearTimeout(timer);
+    if (err instanceof TestSkipped) skipped = err.message;
+    else failures.push(err);
   }
+  if (failures.length) {
+    // every browser's parties (a test may run one browser per party: lib/audio.mjs)
+    for (const b of t.browsers) if (b.parties.length) console.log(b.consoleDump());
+  }
+  clearTimeout(timer);
   for (const fn of cleanups.reverse()) {
     try {
       await fn();
@@ -651,6 +671,10 @@ export async function runTest(name, body, { timeoutMs = 150000 } = {}) {
     }
     console.error(`FAIL ${name} (${secs} s)`);
     process.exit(1);
+  }
+  if (skipped !== null) {
+    console.log(`SKIP ${name}: ${skipped} (${secs} s)`);
+    process.exit(SKIP_STATUS);
   }
   console.log(`PASS ${name} (${secs} s)`);
   process.exit(0);
