@@ -302,6 +302,8 @@ void call_party_back(struct call *c, enum call_party p)
 		break;
 	case CALL_ACTIVE:
 		call_send(c, p, call_started_json(c, p, true));
+		if (c->ip.state != INTERP_NONE)  /* its page receives the third party again */
+			call_send(c, p, participants_json(c, p));
 		call_peer_state(c, p, "connected");
 		if (p == CALL_AGENT)
 			chat_send_history(NULL, c->agent, c->id, c->customer_id);

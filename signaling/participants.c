@@ -57,7 +57,9 @@ static const char *participants_of_leg(const struct call *c, uint32_t leg)
 	return NULL;
 }
 
-/* [{"mid":"0","kind":"audio","party":"agent"},...] for the leg of `to`; [] without one */
+/* [{"mid":"0","kind":"audio","party":"agent","mixed":false,"spent":false},...] for the leg
+ * of `to`; [] without one. spent: a further m-line whose party left, which carries nobody until
+ * the page offers again (media_leg_update gives it a new SSRC). */
 json_t *participants_streams(struct call *c, enum call_party to)
 {
 	json_t *arr = json_array();
@@ -68,8 +70,9 @@ json_t *participants_streams(struct call *c, enum call_party to)
 		return arr;
 	for (size_t i = 0; i < n && i < MEDIA_MAX_SLOTS; i++) {
 		const char *who = participants_of_leg(c, slots[i].src_leg);
-		json_t *o = json_pack("{s:s, s:s, s:b}", "mid", slots[i].mid, "kind",
-				      slots[i].video ? "video" : "audio", "mixed", slots[i].mixed);
+		json_t *o = json_pack("{s:s, s:s, s:b, s:b}", "mid", slots[i].mid, "kind",
+				      slots[i].video ? "video" : "audio", "mixed", slots[i].mixed,
+				      "spent", slots[i].spent);
 		if (o)
 			json_object_set_new(o, "party", who ? json_string(who) : json_null());
 		json_array_append_new(arr, o);

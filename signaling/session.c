@@ -188,10 +188,11 @@ static void sess_welcome(struct sig_conn *c, const struct proto_msg *msg, struct
 			      PROTO_VERSION, "session", se->id, "role",
 			      customer ? "customer" : se->interp ? "interpreter" : "agent", "resumed",
 			      resumed);
+	if (w)  /* staff too: the names for an invite's language select and a ring's pair */
+		json_object_set_new(w, "languages", catalog_json(&s->languages));
 	if (w && customer) {
 		json_object_set_new(w, "token", json_string(se->token));
 		json_object_set_new(w, "name", json_string(se->name));
-		json_object_set_new(w, "languages", catalog_json(&s->languages));
 		json_object_set_new(w, "topics", catalog_json(&s->topics));
 	}
 	if (w && se->call)

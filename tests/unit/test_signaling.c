@@ -72,6 +72,11 @@ static void test_agent_sign_in(void **state)
 	say(a, "{\"type\":\"hello\",\"version\":1,\"role\":\"agent\"}");
 	json_t *w = expect(a, "welcome");
 	assert_null(json_object_get(w, "token"));
+	/* the offered languages (to invite an interpreter by name), not the topics */
+	json_t *langs = json_object_get(w, "languages");
+	assert_int_equal(json_array_size(langs), 2);
+	assert_string_equal(str(json_array_get(langs, 1), "name"), "Español");
+	assert_null(json_object_get(w, "topics"));
 	json_decref(w);
 	say(a, "{\"type\":\"set_status\",\"status\":\"available\"}");
 	expect_error(a, "login_required");

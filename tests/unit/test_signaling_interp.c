@@ -107,15 +107,23 @@ static const char *party_of(json_t *m, const char *mid)
 	return "(no such mid)";
 }
 
-static bool mixed_of(json_t *m, const char *mid)
+/* a boolean field (mixed, spent) of the stream with this mid */
+static bool flag_of(json_t *m, const char *mid, const char *flag)
 {
 	json_t *s = json_object_get(m, "streams"), *o;
 	size_t i;
 	json_array_foreach(s, i, o) {
-		if (strcmp(str(o, "mid"), mid) == 0)
-			return json_is_true(json_object_get(o, "mixed"));
+		if (strcmp(str(o, "mid"), mid) == 0) {
+			assert_true(json_is_boolean(json_object_get(o, flag)));
+			return json_is_true(json_object_get(o, flag));
+		}
 	}
 	return false;
+}
+
+static bool mixed_of(json_t *m, const char *mid)
+{
+	return flag_of(m, mid, "mixed");
 }
 
 struct legs {
@@ -214,6 +222,7 @@ static void test_invite_join_modes_remove(void **state)
 	assert_string_equal(party_of(p, "2"), "interpreter");
 	assert_string_equal(party_of(p, "3"), "interpreter");
 	assert_string_equal(party_of(p, "0"), "agent");
+	assert_false(flag_of(p, "3", "spent"));
 	json_decref(p);
 	expect_drop(agent, "participants");
 	/* simultaneous: the customer's primary audio becomes the mix */
@@ -242,6 +251,11 @@ static void test_invite_join_modes_remove(void **state)
 	assert_int_equal(nparticipants(p), 2);
 	assert_string_equal(str(p, "mode"), "consecutive");
 	assert_false(mixed_of(p, "0"));
+	/* the further m-lines that carried the interpreter carry nobody, for good: spent (the
+	 * page offers again before they can carry anyone); the primary ones never are */
+	assert_string_equal(party_of(p, "3"), "(none)");
+	assert_true(flag_of(p, "3", "spent"));
+	assert_false(flag_of(p, "0", "spent"));
 	json_decref(p);
 	a = offer(cust, call, "chromium156-multi-stop.sdp");  /* renegotiated, not replaced */
 	assert_string_equal(party_of(a, "0"), "agent");
@@ -351,12 +365,111 @@ static void test_interpreter_leaves_and_call_ends(void **state)
 	assert_true(g.left > 0);
 }
 
+/* A customer who comes back (reload) while an interpreter is on the call is told who is on it
+ * after call_started, so its page receives the third party again; so is one being rung. */
+static void test_resume_with_interpreter(void **state)
+{
+	struct fixture *f = *state;
+	struct client *cust = &f->c[0], *agent = &f->c[1], *ines = &f->c[2], *again = &f->c[3];
+	char token[TOKEN_STR_MAX], call[32];
+	client_open(f, cust);
+	client_open(f, agent);
+	agent_sign_in_as(f, agent, "agent", NULL, 0);
+	customer_hello(cust, token, sizeof(token));
+	say(cust, "{\"type\":\"call_request\",\"name\":\"Ana\",\"language\":\"es\"}");
+	json_t *r = expect(agent, "ring");
+	snprintf(call, sizeof(call), "%s", str(r, "call"));
+	json_decref(r);
+	expect_drop(cust, "ringing");
+	accept_call(cust, agent, call, "agent");
+	client_open(f, ines);
+	interp_sign_in(f, ines, "ines");
+	say(agent, "{\"type\":\"invite_interpreter\",\"call\":\"%s\",\"language\":\"es\"}", call);
+	expect_drop(ines, "ring");
+	client_close(cust);  /* the page reloads while the interpreter is rung */
+	client_open(f, again);
+	json_t *w = customer_resume(again, token);
+	assert_true(json_is_true(json_object_get(w, "resumed")));
+	json_decref(w);
+	json_t *c = expect_skip(again, "call_started");  /* after chat_history */
+	assert_true(json_is_true(json_object_get(c, "resumed")));
+	json_decref(c);
+	json_t *p = expect(again, "participants");
+	assert_int_equal(nparticipants(p), 2);
+	assert_string_equal(str(json_object_get(p, "invite"), "interpreter"), "ines");
+	json_decref(p);
+	say(ines, "{\"type\":\"accept\",\"call\":\"%s\"}", call);
+	expect_drop(ines, "call_started");
+	client_close(again);  /* and again, with the interpreter on the call */
+	client_clear(again);
+	client_open(f, again);
+	json_decref(customer_resume(again, token));
+	json_decref(expect_skip(again, "call_started"));
+	p = expect(again, "participants");
+	assert_int_equal(nparticipants(p), 3);
+	assert_null(json_object_get(p, "invite"));
+	assert_int_equal(json_array_size(json_object_get(p, "streams")), 0);  /* no leg yet */
+	json_decref(p);
+}
+
+/* A party that comes back on a new leg (a new page) is not put on the further streams that
+ * carried its old leg: they are spent (participants says so) until the page that has them
+ * offers again; then they carry it, with new SSRCs. */
+static void test_spent_streams_reoffer(void **state)
+{
+	struct fixture *f = *state;
+	struct client *cust = &f->c[0], *agent = &f->c[1], *ines = &f->c[2];
+	char call[32];
+	es_call(f, cust, agent, call, sizeof(call));
+	json_decref(offer(cust, call, "chromium156-multi-offer.sdp"));
+	json_decref(offer(agent, call, "chromium156-offer.sdp"));
+	client_open(f, ines);
+	interp_sign_in(f, ines, "ines");
+	say(agent, "{\"type\":\"invite_interpreter\",\"call\":\"%s\",\"language\":\"es\"}", call);
+	expect_drop(ines, "ring");
+	say(ines, "{\"type\":\"accept\",\"call\":\"%s\"}", call);
+	expect_drop(ines, "call_started");
+	cust->next = cust->nout;  /* participants: the invite, the join */
+	json_decref(offer(cust, call, "chromium156-multi-reoffer.sdp"));
+	ines->next = ines->nout;  /* status, participants */
+	json_decref(offer(ines, call, "chromium156-offer-h264.sdp"));
+	json_t *p = expect_last(cust, "participants");
+	assert_string_equal(party_of(p, "2"), "interpreter");
+	assert_string_equal(party_of(p, "3"), "interpreter");
+	json_decref(p);
+	/* the interpreter's page is replaced (new ICE credentials): a new leg */
+	json_t *a = offer(ines, call, "chromium156-offer-dc2v.sdp");
+	assert_string_equal(party_of(a, "0"), "customer");
+	json_decref(a);
+	p = expect_last(cust, "participants");
+	assert_string_equal(party_of(p, "2"), "(none)");  /* video 2 and audio 3: spent */
+	assert_true(flag_of(p, "2", "spent"));
+	assert_string_equal(party_of(p, "3"), "(none)");
+	assert_true(flag_of(p, "3", "spent"));
+	assert_string_equal(party_of(p, "4"), "interpreter");  /* a free video m-line: at once */
+	assert_false(flag_of(p, "4", "spent"));
+	json_decref(p);
+	/* the customer's page offers again: the spent streams are fresh, audio 3 carries the new
+	 * leg's audio (the only audio m-line left), video stays on 4 (assignments never move) */
+	cust->next = cust->nout;
+	a = offer(cust, call, "chromium156-multi-reoffer.sdp");
+	assert_string_equal(party_of(a, "0"), "agent");
+	assert_string_equal(party_of(a, "3"), "interpreter");
+	assert_string_equal(party_of(a, "4"), "interpreter");
+	assert_string_equal(party_of(a, "2"), "(none)");
+	assert_false(flag_of(a, "2", "spent"));
+	assert_false(flag_of(a, "3", "spent"));
+	json_decref(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_invite_join_modes_remove, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_interpreter_and_lapse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interpreter_leaves_and_call_ends, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resume_with_interpreter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spent_streams_reoffer, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

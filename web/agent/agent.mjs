@@ -1,6 +1,7 @@
 // The agent console (issue 3): sign in, status, the ring with who is calling and why (name,
 // language, topic, chat so far, earlier contacts), Accept/Decline, the call with chat, and the
-// wrap-up. The agent token from logged_in is kept in sessionStorage (never the password), so
+// wrap-up. In a call, an interpreter can be invited (issue 5, ./interp.mjs). The agent token
+// from logged_in is kept in sessionStorage (never the password), so
 // a reload or a dropped connection signs in again by itself and the call or wrap-up resumes.
 
 import { CallMedia, LocalMedia, RapportClient, mediaErrorText } from '/lib/rapport.mjs';
@@ -8,6 +9,7 @@ import { ChatView } from '/lib/chat.mjs';
 import { CallControls, VideoStage } from '/lib/callui.mjs';
 import { setText } from '/lib/dom.mjs';
 import { renderEarlier } from './earlier.mjs';
+import { InterpreterPanel } from './interp.mjs';
 
 const $ = (id) => document.getElementById(id);
 const ui = {};
@@ -15,7 +17,8 @@ for (const id of ['bar', 'who', 'status', 'signout', 'state', 'detail', 'signin'
   'signin-error', 'signin-button', 'console', 'idle', 'idle-title', 'idle-text', 'skills', 'ring',
   'ring-alert', 'ring-language', 'ring-topic', 'ring-returning', 'ring-countdown', 'accept', 'decline',
   'call', 'call-title', 'stage', 'controls', 'wrapup', 'outcome', 'notes', 'wrapup-error', 'finish',
-  'customer', 'customer-name', 'chat', 'earlier']) {
+  'customer', 'customer-name', 'chat', 'earlier', 'interp', 'interp-state', 'interp-invite',
+  'interp-language', 'invite', 'interp-mode', 'remove-interp']) {
   ui[id.replace(/-(.)/g, (_, c) => c.toUpperCase())] = $(id);
 }
 
@@ -32,13 +35,14 @@ const chat = new ChatView({
   names: (m) => (m.from === 'agent' ? (m.name === me.username ? 'You' : m.name) : m.from === 'customer' ? (m.name || 'Customer') : 'Service'),
   send: (text) => client.request('chat', { call: focus.call, text }).then((msg) => msg.message),
 });
+const interp = new InterpreterPanel({ ui, client, stage });
 ui.stage.append(stage.el);
 ui.controls.append(controls.el);
 ui.chat.append(chat.el);
 
 const me = { username: '', status: 'available', signingIn: false };
 // The customer on the screen: the call ringing, in progress or being wrapped up.
-const focus = { call: null, phase: null, name: '', ringTimer: null };
+const focus = { call: null, phase: null, name: '', ringTimer: null, language: '' };
 let media = null;
 
 /* ------------------------------------------------------------------ showing */
@@ -86,7 +90,7 @@ function showCustomer(msg) {
 
 function clearFocus() {
   clearInterval(focus.ringTimer);
-  Object.assign(focus, { call: null, phase: null, name: '', ringTimer: null });
+  Object.assign(focus, { call: null, phase: null, name: '', ringTimer: null, language: '' });
   chat.clear();
   ui.earlier.replaceChildren();
   endMedia();
@@ -96,6 +100,7 @@ function endMedia() {
   media?.close();
   media = null;
   local.stop();
+  interp.stop();
 }
 
 /* ------------------------------------------------------------------ sign-in */
@@ -210,7 +215,8 @@ ui.wrapup.addEventListener('submit', async (ev) => {
 
 /* ------------------------------------------------------------------ rapportd's messages */
 
-client.on('open', () => {
+client.on('open', (msg) => {
+  interp.setCatalog(msg.languages);
   if (client.token()) return; // hello carried the token: logged_in or bad_token follows
   if (me.signingIn) login();
   else showSignin();
@@ -258,7 +264,7 @@ client.on('status', (msg) => {
 
 client.on('ring', (msg) => {
   clearFocus();
-  Object.assign(focus, { call: msg.call, phase: 'ring', name: msg.name || 'A customer' });
+  Object.assign(focus, { call: msg.call, phase: 'ring', name: msg.name || 'A customer', language: msg.language || '' });
   setText(ui.ringAlert, `Incoming call from ${focus.name}`);
   setText(ui.ringLanguage, msg.language_name || msg.language || '—');
   setText(ui.ringTopic, msg.topic_name || msg.topic || '—');
@@ -302,18 +308,35 @@ client.on('call_started', async (msg) => {
   if (!same) clearFocus();
   clearInterval(focus.ringTimer);
   Object.assign(focus, { call: msg.call, phase: 'call', name: msg.peer?.name || focus.name || 'Customer' });
+  focus.language = msg.language || focus.language;
   if (!same) setText(ui.customerName, focus.name);
+  stage.setCaption(`Customer: ${focus.name}`);
+  interp.start(msg.call, focus.language);
   setText(ui.callTitle, `In call with ${focus.name}`);
   setView('call');
   show('In call', `With ${focus.name}. Connecting video…`);
   stage.setNote(msg.peer && !msg.peer.connected ? 'The customer\'s connection dropped. Waiting for them…' : '');
   media?.close();
   try {
-    media = new CallMedia(client, msg.call, await local.get(), stage.remote);
+    media = new CallMedia(client, msg.call, await local.get(), {
+      videos: { customer: stage.remote, interpreter: stage.second },
+      fallback: 'customer',
+      receive: interp.joined ? 1 : 0,
+    });
     await media.start();
   } catch (err) {
     if (focus.call === msg.call) setText(ui.detail, `The video could not start: ${err.message}`);
   }
+});
+
+client.on('participants', (msg) => {
+  if (msg.call !== focus.call || focus.phase !== 'call') return;
+  interp.update(msg);
+  media?.participants(msg);
+});
+
+client.on('invite_failed', (msg) => {
+  if (msg.call === focus.call) interp.inviteFailed(msg);
 });
 
 client.on('media_state', (msg) => {

@@ -36,6 +36,8 @@ export function buildView(local, handlers, { title, heading = 'h2' }) {
   v.again = h('button', { type: 'button', class: 'secondary', text: 'See an agent again', onclick: handlers.again, hidden: true });
 
   v.stage = new VideoStage('Agent video');
+  // an interpreter joining or on the call (issue 5)
+  v.interp = h('p', { class: 'rw-interp', 'aria-live': 'polite', hidden: true });
   // a live region of its own: position and wait are read out when they change
   v.queue = h('div', { class: 'rw-queue', role: 'status', hidden: true });
   v.position = h('p', { class: 'rw-position' });
@@ -56,7 +58,7 @@ export function buildView(local, handlers, { title, heading = 'h2' }) {
   });
 
   v.body = h('div', { class: 'rw-body' },
-    v.state, v.detail, v.alert, v.nameField, v.stage.el, v.choose, v.queue,
+    v.state, v.detail, v.alert, v.nameField, v.stage.el, v.interp, v.choose, v.queue,
     h('div', { class: 'row rw-actions' }, v.see, v.again, v.cancel), v.controls.el,
     v.survey, v.thanks, v.chat.el);
   return v;

@@ -1,5 +1,7 @@
 // widget.mjs: the customer widget (issue 3): chat, "See an agent", language and topic, camera
-// preview, the queue with position and estimated wait, the call, and the survey after it.
+// preview, the queue with position and estimated wait, the call, and the survey after it. In a
+// call an interpreter may join (issue 5): "An interpreter is joining…", then their video as a
+// second tile and "Interpreter <name> is on the call", back to 1:1 when they leave.
 // mountWidget() builds it into any element or shadow root: rapportd's own /customer/ page
 // and web/embed.js (the one-script-tag embed on another site) both use it.
 //
@@ -37,6 +39,8 @@ export class CustomerWidget {
     this.call = null;        // id of the session's call that has not ended
     this.surveyCall = null;  // id of the ended call the survey is about
     this.media = null;       // CallMedia in a call
+    this.interp = null;      // the interpreter on the call ({name}), from participants
+    this.agentName = '';     // the agent's name (call_started), for the captions with three
     this.phase = 'idle';
     this.languages = [];
     this.topics = [];
@@ -80,7 +84,10 @@ export class CustomerWidget {
     v.stage.setMode(p.video);
     v.controls.show(Boolean(p.controls));
     if (!p.video || p.video === 'off') this.local.stop();
-    if (phase !== 'call') v.stage.setNote('');
+    if (phase !== 'call') {
+      v.stage.setNote('');
+      this.showInterpreter(null, false);
+    }
   }
 
   say(state, detail = '') {
@@ -236,6 +243,7 @@ export class CustomerWidget {
     c.on('media_state', (msg) => this.onMediaState(msg));
     c.on('peer_state', (msg) => this.onPeerState(msg));
     c.on('call_ended', (msg) => this.onCallEnded(msg));
+    c.on('participants', (msg) => this.onParticipants(msg));
     c.on('error', (msg) => { if (msg.re === undefined) this.alert(msg.message); });
   }
 
@@ -304,17 +312,40 @@ export class CustomerWidget {
 
   async onCallStarted(msg) {
     this.call = msg.call;
+    this.agentName = msg.peer?.name || '';
     this.setPhase('call');
     const who = msg.peer?.name ? `You are talking with ${msg.peer.name}.` : 'You are talking with an agent.';
     this.say('In call', `${who} Connecting video…`);
     if (msg.peer && !msg.peer.connected) this.v.stage.setNote('The agent\'s connection dropped. Waiting for them…');
     this.media?.close();
     try {
-      this.media = new CallMedia(this.client, this.call, await this.local.get(), this.v.stage.remote);
+      this.media = new CallMedia(this.client, this.call, await this.local.get(), {
+        videos: { agent: this.v.stage.remote, interpreter: this.v.stage.second },
+        fallback: 'agent',
+        receive: this.interp ? 1 : 0,
+      });
       await this.media.start();
     } catch (err) {
       if (this.call === msg.call) setText(this.v.detail, `The video could not start: ${err.message}`);
     }
+  }
+
+  onParticipants(msg) {
+    if (msg.call !== this.call || this.phase !== 'call') return;
+    const ip = (msg.participants || []).find((p) => p.role === 'interpreter');
+    this.showInterpreter(ip ? { name: ip.name, mode: msg.mode } : null, msg.invite?.state === 'ringing');
+    this.media?.participants(msg);
+  }
+
+  showInterpreter(ip, joining) {
+    this.interp = ip;
+    const v = this.v;
+    let text = ip ? `Interpreter ${ip.name} is on the call.` : joining ? 'An interpreter is joining…' : '';
+    if (ip?.mode === 'simultaneous') text += ' You hear the interpretation over the agent\'s voice.';
+    setText(v.interp, text);
+    v.interp.hidden = !text;
+    v.stage.setSecond(Boolean(ip), ip ? `Interpreter ${ip.name}` : '');
+    v.stage.setCaption(ip ? `Agent ${this.agentName || ''}`.trim() : ''); // who is who, with two
   }
 
   onMediaState(msg) {

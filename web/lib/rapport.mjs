@@ -25,7 +25,7 @@ export class RapportError extends Error {
 }
 
 export class RapportClient {
-  // role: 'customer' or 'agent'. options.url overrides ws(s)://<rapportd>/ws.
+  // role: 'customer', 'agent' or 'interpreter'. options.url overrides ws(s)://<rapportd>/ws.
   constructor(role, options = {}) {
     this.role = role;
     const scheme = SERVER.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -96,11 +96,11 @@ export class RapportClient {
     if (msg.type === 'logged_in') this.signedIn(msg);
   }
 
-  // A customer's session is ready at welcome; an agent's once signed in (with the token in
-  // hello, or after login: send that with sendNow() from an 'open' handler).
+  // A customer's session is ready at welcome; an agent's or interpreter's once signed in (with
+  // the token in hello, or after login: send that with sendNow() from an 'open' handler).
   welcome(msg) {
     if (msg.token) this.keepToken(msg.token);
-    this.ready = this.role !== 'agent';
+    this.ready = this.role === 'customer';
     this.emit('open', msg);
     if (this.ready) this.flush();
   }
@@ -297,15 +297,34 @@ function iceGatheringDone(pc, timeoutMs) {
 }
 
 // One call's media: a plain RTCPeerConnection (tests reach it through getStats(), so it is
-// neither wrapped nor hidden). rapportd is ICE-lite without trickle: the offer carries all
+// neither wrapped nor hidden). rapportd is ICE-lite without trickle: every offer carries all
 // candidates, so it is sent once gathering is complete.
+//
+// Who is seen where: rapportd says which party each m-line (mid) of our leg carries, in the
+// `streams` of every `answer` and `participants` (docs/protocol.md, "Interpreters"). Each party
+// gets one MediaStream (its audio and video tracks) that stays the same object for the whole
+// call, shown in the <video> of opts.videos[party]; the first audio and video m-lines whose
+// party is not named yet (1:1, before the peer's leg exists) go to opts.fallback. A third party
+// is received on further receive-only transceivers: receive(n) adds them (n parties beyond the
+// first) and offers again on the same RTCPeerConnection, so nothing the first two exchange stops.
+// When that party leaves, its transceivers are kept (their m-lines carry nobody, the tile is
+// hidden by the page); the next one is put on them after the next offer, which receive() sends.
 export class CallMedia {
-  constructor(client, call, localStream, remoteVideo) {
+  // opts: { videos: {party: <video>}, fallback: party, receive: further parties (default 0),
+  //         onChange(parties): after tracks moved, parties = Map party -> MediaStream with tracks }
+  constructor(client, call, localStream, opts = {}) {
     this.client = client;
     this.call = call;
     this.localStream = localStream;
-    this.remoteVideo = remoteVideo;
-    this.remoteStream = new MediaStream();
+    this.videos = opts.videos || {};
+    this.fallback = 'fallback' in opts ? opts.fallback : Object.keys(this.videos)[0] ?? null;
+    this.onChange = opts.onChange || (() => {});
+    this.extra = opts.receive || 0; // further parties to receive
+    this.added = 0;                 // receive-only audio+video pairs in the pc
+    this.streams = [];              // the last streams map from rapportd
+    this.parties = new Map();       // party -> MediaStream (one object per party, kept)
+    this.others = 1 + this.extra;   // other parties on the call, as last told
+    this.chain = Promise.resolve(); // offers, one at a time
     this.pc = null;
   }
 
@@ -317,23 +336,133 @@ export class CallMedia {
     });
     this.pc = pc;
     for (const track of this.localStream.getTracks()) pc.addTrack(track, this.localStream);
-    pc.addEventListener('track', (ev) => {
-      this.remoteStream.addTrack(ev.track);
-      this.remoteVideo.srcObject = this.remoteStream;
-    });
+    pc.addEventListener('track', () => this.place());
+    this.#addReceivers();
+    return this.#queue();
+  }
+
+  // Receive n parties beyond the first and offer again (also when the transceivers are there
+  // already: a party that joins after another left needs a fresh answer for them).
+  receive(n) {
+    this.extra = Math.max(this.extra, n);
+    if (!this.pc) return Promise.resolve();
+    this.#addReceivers();
+    return this.#queue();
+  }
+
+  #addReceivers() {
+    for (; this.added < this.extra; this.added++) {
+      this.pc.addTransceiver('audio', { direction: 'recvonly' });
+      this.pc.addTransceiver('video', { direction: 'recvonly' });
+    }
+  }
+
+  // One negotiation after the other; the returned promise rejects on this one's failure only.
+  #queue() {
+    const run = this.chain.then(() => this.#negotiate());
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  async #negotiate() {
+    const pc = this.pc;
+    if (!pc) return;
     await pc.setLocalDescription(await pc.createOffer());
     await iceGatheringDone(pc, 3000);
     if (this.pc !== pc) return; // closed meanwhile
-    const answer = await this.client.request('offer', { call: this.call, sdp: pc.localDescription.sdp });
+    let answer;
+    try {
+      answer = await this.client.request('offer', { call: this.call, sdp: pc.localDescription.sdp });
+    } catch (err) {
+      // refused: back to the last agreed description, which keeps flowing
+      if (this.pc === pc && pc.signalingState === 'have-local-offer') await pc.setLocalDescription({ type: 'rollback' });
+      throw err;
+    }
     if (this.pc !== pc) return;
     await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
+    this.setStreams(answer.streams);
+  }
+
+  // A `participants` message of this call: its streams, and when another party joined,
+  // receive it (a further pair of transceivers, or a fresh offer for the ones kept). Also offer
+  // again when a party we show is on none of our m-lines of a kind while one of that kind is
+  // spent (it carried a party that left: e.g. that party reloaded and came back on a new leg);
+  // a spent m-line carries nobody until the next offer, after which it is no longer spent.
+  participants(msg) {
+    const others = Math.max(1, (msg.participants?.length || 2) - 1);
+    const joined = others > this.others;
+    this.others = others;
+    this.setStreams(msg.streams);
+    if (joined || this.#stranded(msg.participants || [])) {
+      this.receive(others - 1).catch((err) => console.warn('rapport: offer for the new party failed', err));
+    }
+  }
+
+  #stranded(participants) {
+    const shown = participants.map((p) => p.role).filter((role) => role in this.videos);
+    return this.streams.some((spent) => spent.spent &&
+      shown.some((role) => !this.streams.some((s) => s.party === role && s.kind === spent.kind)));
+  }
+
+  // The streams map of an answer or participants message (for our leg).
+  setStreams(streams) {
+    if (Array.isArray(streams)) this.streams = streams;
+    this.place();
+  }
+
+  // Put every receiver's track into its party's MediaStream, and that into the party's <video>.
+  place() {
+    const pc = this.pc;
+    if (!pc) return;
+    const want = new Map();
+    const primary = {};
+    for (const t of pc.getTransceivers()) {
+      if (t.mid === null || t.stopped || t.currentDirection === 'stopped') continue;
+      const track = t.receiver.track;
+      const first = !(track.kind in primary);
+      if (first) primary[track.kind] = t.mid;
+      const s = this.streams.find((x) => x.mid === t.mid);
+      const party = s?.party || (first ? this.fallback : null);
+      if (!party) continue;
+      if (!want.has(party)) want.set(party, []);
+      want.get(party).push(track);
+    }
+    let changed = false;
+    for (const party of new Set([...this.parties.keys(), ...want.keys()])) {
+      const tracks = want.get(party) || [];
+      const stream = this.#streamOf(party);
+      for (const t of stream.getTracks()) {
+        if (!tracks.includes(t)) {
+          stream.removeTrack(t);
+          changed = true;
+        }
+      }
+      for (const t of tracks) {
+        if (!stream.getTracks().includes(t)) {
+          stream.addTrack(t);
+          changed = true;
+        }
+      }
+      const video = this.videos[party];
+      if (video && tracks.length && video.srcObject !== stream) video.srcObject = stream;
+    }
+    if (changed) this.onChange(this.parties);
+  }
+
+  #streamOf(party) {
+    if (!this.parties.has(party)) this.parties.set(party, new MediaStream());
+    return this.parties.get(party);
   }
 
   close() {
     this.pc?.close();
     this.pc = null;
-    for (const t of this.remoteStream.getTracks()) this.remoteStream.removeTrack(t);
-    this.remoteVideo.srcObject = null;
+    for (const [party, stream] of this.parties) {
+      for (const t of stream.getTracks()) stream.removeTrack(t);
+      const video = this.videos[party];
+      if (video?.srcObject === stream) video.srcObject = null;
+    }
+    this.parties.clear();
   }
 }
 

@@ -165,6 +165,7 @@ export class Rapportd {
       web_root: path.join(SOURCE_DIR, 'web'),
     };
     r.agents = {};
+    r.accounts = {}; // every account's password, by username (agents and interpreters)
     const accounts = opts.agents || [{ username: 'agent' }];
     for (const a of accounts) r.addAccount({ role: 'agent', ...a });
     r.agentUser = accounts[0]?.username;
@@ -242,6 +243,7 @@ export class Rapportd {
       this.config.demo_agent_password = password;
     }
     if (role === 'agent') this.agents[username] = password;
+    this.accounts[username] = password;
     return password;
   }
 
