@@ -35,6 +35,7 @@ struct peer_stats {
 	uint64_t rtcp_rx, rtcp_tx, pli_rx, fir_rx, nack_rx, nack_seqs_rx, nack_tx;
 	uint64_t rtx_tx, rtx_miss, unprotect_fail, stun_rx, rx_unknown_pt;
 	uint64_t rtx_rx;              /* RFC 4588 retransmissions received */
+	uint64_t rx_clear;            /* RTP counted from the header alone (peer_set_rx_sample) */
 };
 
 /* cert may be shared between peers (read-only); bind_ip e.g. "127.0.0.1" */
@@ -93,6 +94,10 @@ int peer_send_rtcp(struct peer *p, const uint8_t *buf, size_t len);
 void peer_skip_seq(struct peer *p, enum peer_kind kind, uint16_t n);
 /* NACK gaps in received video at once, like a browser (default off: tests decide) */
 void peer_set_auto_nack(struct peer *p, bool on);
+/* SRTP-unprotect only every n-th received RTP packet of each kind (and every RTX and RTCP
+ * packet); the others are counted from their plaintext header (loss, order, NACKs) without
+ * their send-time trailer. 1 (the default) unprotects all; ignored with an rx handler. */
+void peer_set_rx_sample(struct peer *p, unsigned every);
 
 /* every RTP and RTCP packet received, after SRTP (for tests that look inside: several
  * streams of one kind, decoding); h NULL for RTCP. Called before the peer's own handling,

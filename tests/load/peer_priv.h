@@ -51,6 +51,8 @@ struct peer {
 	bool has_kind[PEER_NKINDS];          /* negotiated m-lines */
 	bool keyframe_wanted;
 	bool auto_nack;
+	unsigned rx_sample;          /* unprotect every n-th RTP packet of a kind */
+	uint32_t rx_nth[PEER_NKINDS];
 	struct peer_hist hist[PEER_HIST];
 	struct peer_stats st;
 	struct rxstats rx[PEER_NKINDS];
