@@ -20,6 +20,7 @@
 struct rtx_slot {
 	uint64_t resent_us;     /* last resend (or send answering a NACK), 0 = never */
 	uint32_t off;           /* the record's offset in the arena */
+	uint32_t gen;           /* its chunk's generation when stored (stale once freed) */
 	uint16_t seq, len;      /* len 0: empty */
 };
 
@@ -32,6 +33,9 @@ struct rtx_chunk {
 	uint64_t newest_us;     /* when its last packet was stored */
 	uint32_t used;          /* bytes filled */
 	uint32_t next;          /* the next younger chunk in use, RTX_NONE */
+	uint32_t gen;           /* bumped when freed: index slots into it go stale */
+	uint16_t max_seq;       /* the newest seq stored in it */
+	bool has_seq;
 };
 
 struct rtx_pending {
@@ -117,21 +121,16 @@ void rtx_ring_set_rtt(struct rtx_ring *r, uint32_t rtt_us)
 
 /* --- the arena --- */
 
-/* drop the oldest chunk: its packets leave the index */
+/* drop the oldest chunk: its packets leave the index (their slots go stale by generation, so
+ * the cold records are not read again) */
 static void rtx_chunk_free(struct rtx_ring *r)
 {
 	uint32_t c = r->oldest;
 	struct rtx_chunk *ch = &r->chunks[c];
-	uint32_t base = c * RTX_CHUNK;
-	for (uint32_t pos = 0; pos < ch->used;) {
-		const struct rtx_rec *rec = (const struct rtx_rec *)(r->arena + base + pos);
-		struct rtx_slot *s = &r->slots[rec->seq & r->mask];
-		if (s->len && s->off == base + pos)
-			s->len = 0;
-		if (!r->have_gone || (int16_t)(rec->seq - r->gone) > 0)
-			r->gone = rec->seq;
+	ch->gen++;
+	if (ch->has_seq && (!r->have_gone || (int16_t)(ch->max_seq - r->gone) > 0)) {
+		r->gone = ch->max_seq;
 		r->have_gone = true;
-		pos += (sizeof(*rec) + rec->len + 7u) & ~7u;
 	}
 	r->oldest = ch->next;
 	if (r->oldest == RTX_NONE)
@@ -151,7 +150,8 @@ static uint32_t rtx_chunk_take(struct rtx_ring *r, uint64_t now_us)
 		rtx_chunk_free(r);
 	}
 	r->free_map[c / 64] &= ~(1ull << (c % 64));
-	r->chunks[c] = (struct rtx_chunk){.newest_us = now_us, .next = RTX_NONE};
+	r->chunks[c] = (struct rtx_chunk){.newest_us = now_us, .next = RTX_NONE,
+					  .gen = r->chunks[c].gen};
 	if (r->cur != RTX_NONE)
 		r->chunks[r->cur].next = c;
 	else
@@ -160,8 +160,10 @@ static uint32_t rtx_chunk_take(struct rtx_ring *r, uint64_t now_us)
 	return c;
 }
 
-/* room for a record of need bytes: expired chunks freed, a fresh chunk when the current is full */
-static uint8_t *rtx_arena_room(struct rtx_ring *r, uint32_t need, uint64_t now_us, uint32_t *off)
+/* room for seq's record of need bytes: expired chunks freed, a fresh chunk when the current
+ * is full */
+static uint8_t *rtx_arena_room(struct rtx_ring *r, uint16_t seq, uint32_t need, uint64_t now_us,
+			       uint32_t *off, uint32_t *gen)
 {
 	while (r->oldest != RTX_NONE && r->oldest != r->cur &&
 	       now_us - r->chunks[r->oldest].newest_us > r->hold_us)
@@ -171,8 +173,12 @@ static uint8_t *rtx_arena_room(struct rtx_ring *r, uint32_t need, uint64_t now_u
 		c = rtx_chunk_take(r, now_us);
 	struct rtx_chunk *ch = &r->chunks[c];
 	*off = c * RTX_CHUNK + ch->used;
+	*gen = ch->gen;
 	ch->used += need;
 	ch->newest_us = now_us;
+	if (!ch->has_seq || (int16_t)(seq - ch->max_seq) > 0)
+		ch->max_seq = seq;
+	ch->has_seq = true;
 	return r->arena + *off;
 }
 
@@ -221,6 +227,11 @@ static void rtx_pending_add(struct rtx_ring *r, uint16_t seq, uint64_t now_us)
 
 /* --- store and look up --- */
 
+static bool rtx_slot_live(const struct rtx_ring *r, const struct rtx_slot *s)
+{
+	return s->len && r->chunks[s->off / RTX_CHUNK].gen == s->gen;
+}
+
 bool rtx_ring_put(struct rtx_ring *r, uint16_t seq, const uint8_t *data, size_t len,
 		  uint64_t now_us)
 {
@@ -232,14 +243,15 @@ bool rtx_ring_put(struct rtx_ring *r, uint16_t seq, const uint8_t *data, size_t 
 		r->newest = seq;
 		r->have_newest = true;
 	}
-	uint32_t off;
+	uint32_t off, gen;
 	uint32_t need = (uint32_t)(sizeof(struct rtx_rec) + len + 7u) & ~7u;
-	uint8_t *p = rtx_arena_room(r, need, now_us, &off);
+	uint8_t *p = rtx_arena_room(r, seq, need, now_us, &off, &gen);
 	*(struct rtx_rec *)p = (struct rtx_rec){.seq = seq, .len = (uint16_t)len};
 	memcpy(p + sizeof(struct rtx_rec), data, len);
 	struct rtx_slot *s = &r->slots[seq & r->mask];
-	uint64_t resent = s->len && s->seq == seq ? s->resent_us : 0;  /* same packet again */
-	*s = (struct rtx_slot){.resent_us = resent, .off = off, .seq = seq, .len = (uint16_t)len};
+	uint64_t resent = rtx_slot_live(r, s) && s->seq == seq ? s->resent_us : 0;  /* again */
+	*s = (struct rtx_slot){.resent_us = resent, .off = off, .gen = gen, .seq = seq,
+			       .len = (uint16_t)len};
 	r->st.stored++;
 	if (!r->npending)
 		return false;
@@ -258,7 +270,7 @@ int rtx_ring_get(struct rtx_ring *r, uint16_t seq, uint64_t now_us, const uint8_
 {
 	struct rtx_slot *s = &r->slots[seq & r->mask];
 	int32_t d = (int16_t)(seq - r->newest);
-	if (s->len && s->seq == seq && -d < (int32_t)r->npkts) {
+	if (rtx_slot_live(r, s) && s->seq == seq && -d < (int32_t)r->npkts) {
 		uint64_t backoff = r->rtt_us / 2;
 		if (backoff < RTX_BACKOFF_MIN_US)
 			backoff = RTX_BACKOFF_MIN_US;
