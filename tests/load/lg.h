@@ -105,6 +105,14 @@ struct lg_opts {
 	const char *language;            /* rapport: the customers' language (interpreter: "es") */
 	const char *label;
 	bool quiet;
+	unsigned unprotect_every;        /* peer_set_rx_sample */
+	/* The send schedule runs on a grid of this many µs (0: exact): the loop sleeps until the
+	 * next due send rounded up to the grid and sends all that is due then. A send is at most
+	 * one grid step late (its stamp is taken as it goes), and the generator wakes at most
+	 * 1e6/grid times a second for its schedule instead of once per due packet (an hrtimer
+	 * and a context switch each: a quarter of its profile at 150 av calls). The coarser the
+	 * grid, the burstier the relay's input (all legs due in one step arrive together). */
+	unsigned send_grid_us;
 };
 
 /* a send due: audio packet or video frame of one leg */

@@ -170,21 +170,51 @@ static void lg_run_ticks(struct lg *lg, uint64_t now)
 	}
 }
 
+static void lg_dispatch(struct epoll_event *evs, int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct lg_io *io = evs[i].data.ptr;
+		io->h(io, evs[i].events);
+	}
+}
+
+/* While the schedule runs on a grid (lg_opts.send_grid_us), the loop sleeps to the next grid
+ * step without listening, then takes every socket that became readable meanwhile: it wakes
+ * once a step, not for every batch the relay sends. Arrival times are the kernel's receive
+ * timestamps, so reading up to one step later changes no figure; NACKs go out up to one step
+ * later, and a step's traffic fits the sockets' buffers many times over. */
+static void lg_pump_grid(struct lg *lg, uint64_t until_us)
+{
+	struct timespec ts = {.tv_sec = (time_t)(until_us / 1000000u),
+			      .tv_nsec = (long)(until_us % 1000000u) * 1000};
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+	struct epoll_event evs[LG_EPOLL_BATCH];
+	int n;
+	do {
+		n = epoll_wait(lg->epfd, evs, LG_EPOLL_BATCH, 0);
+		lg_dispatch(evs, n);
+	} while (n == LG_EPOLL_BATCH);
+}
+
 void lg_pump(struct lg *lg, int max_ms)
 {
 	uint64_t now = clock_us(), next = lg->next_tick_us;
 	if (lg->nheap && lg->heap[0].due_us < next)
 		next = lg->heap[0].due_us;
+	unsigned grid = lg->o.send_grid_us;
+	if (grid)
+		next = (next + grid - 1) / grid * grid;
 	uint64_t wait_us = next <= now ? 0 : next - now;
 	if (wait_us > (uint64_t)max_ms * 1000u)
 		wait_us = (uint64_t)max_ms * 1000u;
-	struct timespec ts = {.tv_sec = (time_t)(wait_us / 1000000u),
-			      .tv_nsec = (long)(wait_us % 1000000u) * 1000};
-	struct epoll_event evs[LG_EPOLL_BATCH];
-	int n = epoll_pwait2(lg->epfd, evs, LG_EPOLL_BATCH, &ts, NULL);
-	for (int i = 0; i < n; i++) {
-		struct lg_io *io = evs[i].data.ptr;
-		io->h(io, evs[i].events);
+	if (grid && lg->nheap) {
+		lg_pump_grid(lg, now + wait_us);
+	} else {
+		struct timespec ts = {.tv_sec = (time_t)(wait_us / 1000000u),
+				      .tv_nsec = (long)(wait_us % 1000000u) * 1000};
+		struct epoll_event evs[LG_EPOLL_BATCH];
+		lg_dispatch(evs, epoll_pwait2(lg->epfd, evs, LG_EPOLL_BATCH, &ts, NULL));
 	}
 	now = clock_us();
 	lg_run_due(lg, now);

@@ -58,6 +58,11 @@ static void lg_usage(void)
 		"                                password: --agent-pass)\n"
 		"  --language CODE               rapportd: the customers' language (default: the\n"
 		"                                server's first; interpreter scenario: es)\n"
+		"  --unprotect-every K           SRTP-unprotect every K-th received RTP packet of a\n"
+		"                                stream (and all RTX, RTCP) for the delay stamp; the\n"
+		"                                rest count for loss from their header (default 8)\n"
+		"  --send-grid-us N              run the send schedule on an N us grid (default 250;\n"
+		"                                0: wake for every due packet)\n"
 		"  --label TEXT --quiet\n");
 }
 
@@ -80,14 +85,15 @@ static int lg_parse_opts(struct lg_opts *o, int argc, char **argv)
 		{"video-loop-ms", 1, 0, 'L'}, {"warmup", 1, 0, 'w'}, {"duration", 1, 0, 'd'},
 		{"setup-timeout", 1, 0, 'T'}, {"relay-pid", 1, 0, 'P'}, {"agent-user", 1, 0, 'u'},
 		{"agent-pass", 1, 0, 'x'}, {"relay-cpu", 1, 0, 'C'}, {"interp-user", 1, 0, 'i'},
-		{"language", 1, 0, 'g'},
+		{"language", 1, 0, 'g'}, {"unprotect-every", 1, 0, 'U'}, {"send-grid-us", 1, 0, 'G'},
 		{"relay-prio", 1, 0, 'R'}, {"label", 1, 0, 'l'}, {"quiet", 0, 0, 'q'},
 		{"help", 0, 0, 'h'}, {0, 0, 0, 0}};
 	*o = (struct lg_opts){.backend = "inproc", .host = "127.0.0.1", .bind_ip = "127.0.0.1",
 			      .calls = 1, .scenario = LG_SC_AV, .video_kbps = 1000,
 			      .video_loop_ms = 10000, .warmup_s = 2, .duration_s = 10,
 			      .setup_timeout_s = 30, .relay_pid = -1, .relay_cpu = -1, .agent_user = "agent%u",
-			      .agent_pass = "", .interp_user = "interp%u"};
+			      .agent_pass = "", .interp_user = "interp%u", .unprotect_every = 8,
+			      .send_grid_us = 250};
 	int c;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -111,12 +117,14 @@ static int lg_parse_opts(struct lg_opts *o, int argc, char **argv)
 		case 'g': o->language = optarg; break;
 		case 'l': o->label = optarg; break;
 		case 'q': o->quiet = true; break;
+		case 'U': o->unprotect_every = (unsigned)atoi(optarg); break;
+		case 'G': o->send_grid_us = (unsigned)atoi(optarg); break;
 		default: return EINVAL;
 		}
 	}
 	if (!o->language && o->scenario == LG_SC_INTERPRETER)
 		o->language = "es";
-	return o->calls && o->duration_s && optind == argc ? 0 : EINVAL;
+	return o->calls && o->duration_s && o->unprotect_every && optind == argc ? 0 : EINVAL;
 }
 
 static void lg_leg_on_io(struct lg_io *io, uint32_t events)
@@ -156,6 +164,7 @@ static int lg_call_alloc_legs(struct lg *lg, struct lg_call *c)
 		if ((e = lg_io_add(lg, peer_fd(l->p), &l->io)))
 			return e;
 		l->io_added = true;
+		peer_set_rx_sample(l->p, lg->o.unprotect_every);
 	}
 	return 0;
 }

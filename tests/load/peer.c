@@ -50,6 +50,8 @@ static int peer_socket(struct peer *p, const char *bind_ip)
 	setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	setsockopt(p->fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 	setsockopt(p->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+	int df = IP_PMTUDISC_PROBE;    /* DF, like a browser: IP ID 0, no __ip_select_ident */
+	setsockopt(p->fd, IPPROTO_IP, IP_MTU_DISCOVER, &df, sizeof(df));
 	return 0;
 }
 
@@ -96,6 +98,7 @@ int peer_fd(const struct peer *p) { return p->fd; }
 uint16_t peer_port(const struct peer *p) { return ntohs(p->local.sin_port); }
 const char *peer_ufrag(const struct peer *p) { return p->lufrag; }
 void peer_set_auto_nack(struct peer *p, bool on) { p->auto_nack = on; }
+void peer_set_rx_sample(struct peer *p, unsigned every) { p->rx_sample = every; }
 bool peer_connected(const struct peer *p) { return p->connected; }
 bool peer_failed(const struct peer *p) { return p->failed; }
 const struct peer_stats *peer_stats(const struct peer *p) { return &p->st; }

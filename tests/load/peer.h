@@ -41,6 +41,7 @@ struct peer_stats {
 	uint64_t rtx_unmapped;        /* RTX whose media SSRC we could not tell */
 	uint64_t rx_streams_overflow; /* packets of a stream beyond PEER_MAX_RX of its kind */
 	uint64_t renegotiations;      /* answers taken on a running association */
+	uint64_t rx_clear;            /* RTP counted from the header alone (peer_set_rx_sample) */
 };
 
 /* cert may be shared between peers (read-only); bind_ip e.g. "127.0.0.1" */
@@ -107,6 +108,10 @@ int peer_send_rtcp(struct peer *p, const uint8_t *buf, size_t len);
 void peer_skip_seq(struct peer *p, enum peer_kind kind, uint16_t n);
 /* NACK gaps in received video at once, like a browser (default off: tests decide) */
 void peer_set_auto_nack(struct peer *p, bool on);
+/* SRTP-unprotect only every n-th received RTP packet of each kind (and every RTX and RTCP
+ * packet); the others are counted from their plaintext header (loss, order, NACKs) without
+ * their send-time trailer. 1 (the default) unprotects all; ignored with an rx handler. */
+void peer_set_rx_sample(struct peer *p, unsigned every);
 
 /* every RTP and RTCP packet received, after SRTP (for tests that look inside: several
  * streams of one kind, decoding); h NULL for RTCP. Called before the peer's own handling,

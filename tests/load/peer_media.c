@@ -2,6 +2,7 @@
  * trailer, the video retransmission history and RTX, NACK and PLI/FIR handling, and its own
  * RTCP reports (SR + report blocks + SDES), about once a second like a browser. */
 #include "tests/load/peer_priv.h"
+#include "base/bytes.h"
 #include "media/rtcp.h"
 #include "media/rtp.h"
 #include "media/srtp_session.h"
@@ -309,11 +310,41 @@ static void peer_on_rtp(struct peer *p, const uint8_t *buf, size_t len, uint64_t
 		peer_nack_gap(p, rx, h.ssrc);
 }
 
+/* An SRTP packet left protected (peer_set_rx_sample): its RTP header is in the clear, so
+ * sequence number, SSRC and payload type count towards loss, order and NACKs as for any
+ * packet; its send-time trailer, inside the encrypted payload, is not read. false: unprotect
+ * it (the sampled n-th, RTX, whose original seq is encrypted, an unknown type). */
+static bool peer_on_rtp_clear(struct peer *p, const uint8_t *buf, size_t len,
+			      uint64_t arrival_us)
+{
+	if (len < RTP_HDR_LEN + 16 || buf[0] >> 6 != 2)
+		return false;
+	struct rtp_hdr h = {.version = 2, .padding = buf[0] & 0x20, .marker = buf[1] & 0x80,
+			    .pt = buf[1] & 0x7f, .seq = bytes_rd16(buf + 2), .ts = bytes_rd32(buf + 4),
+			    .ssrc = bytes_rd32(buf + 8)};
+	int k = h.pt == p->pt[PEER_AUDIO] ? PEER_AUDIO : h.pt == p->pt[PEER_VIDEO] ? PEER_VIDEO : -1;
+	if (k < 0 || ++p->rx_nth[k] % p->rx_sample == 0)
+		return false;
+	size_t plain = len - (p->profile == SRTP_PROFILE_AEAD_AES_128_GCM ? 16 : 10);
+	peer_count_legacy(p, k, &h, plain);
+	p->st.rx_clear++;
+	struct rxstats *rx = peer_rx_find(p, k, h.ssrc, true);
+	if (!rx)
+		return true;
+	bool first = rxstats_packet(rx, h.ssrc, h.seq, h.ts, (uint32_t)plain, RXSTATS_UNREAD,
+				    arrival_us);
+	if (first && p->auto_nack && k == PEER_VIDEO)
+		peer_nack_gap(p, rx, h.ssrc);
+	return true;
+}
+
 void peer_on_media(struct peer *p, uint8_t *buf, size_t len, uint64_t arrival_us)
 {
 	if (!p->srtp)
 		return;
 	bool rtcp = rtp_is_rtcp(buf, len);
+	if (!rtcp && p->rx_sample > 1 && !p->rx_h && peer_on_rtp_clear(p, buf, len, arrival_us))
+		return;
 	int e = rtcp ? srtp_session_unprotect_rtcp(p->srtp, buf, &len)
 		     : srtp_session_unprotect_rtp(p->srtp, buf, &len);
 	if (e) {

@@ -53,6 +53,8 @@ struct peer {
 	bool has_kind[PEER_NKINDS];          /* negotiated m-lines */
 	bool keyframe_wanted;
 	bool auto_nack;
+	unsigned rx_sample;          /* unprotect every n-th RTP packet of a kind */
+	uint32_t rx_nth[PEER_NKINDS];
 	struct peer_hist hist[PEER_HIST];
 	struct peer_stats st;
 	/* received streams by kind, in order of arrival, one per SSRC; never reused */

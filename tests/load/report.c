@@ -128,6 +128,7 @@ static void lg_sum_kind(struct lg *lg, enum peer_kind k, struct lg_kind_sum *s)
 struct lg_counters {
 	uint64_t nack_tx, nack_rx, rtx_tx, rtx_rx, pli_rx, keyframes, unprotect_fail, tx_errors;
 	uint64_t renegotiations, rtx_unmapped;
+	uint64_t rx_clear;
 	const char *profile;
 };
 
@@ -151,6 +152,7 @@ static void lg_count(struct lg *lg, struct lg_counters *n)
 			n->tx_errors += st->tx_errors;
 			n->renegotiations += st->renegotiations;
 			n->rtx_unmapped += st->rtx_unmapped;
+			n->rx_clear += st->rx_clear;
 			if (peer_connected(l->p))
 				n->profile = peer_srtp_profile(l->p);
 		}
@@ -272,6 +274,9 @@ void lg_report(struct lg *lg, const struct lg_run *run)
 		"rtx_tx", (json_int_t)n.rtx_tx, "rtx_rx", (json_int_t)n.rtx_rx,
 		"pli_rx", (json_int_t)n.pli_rx, "keyframes_sent", (json_int_t)n.keyframes,
 		"unprotect_fail", (json_int_t)n.unprotect_fail, "tx_errors", (json_int_t)n.tx_errors));
+	json_object_set_new(j, "unprotect_every", json_integer(lg->o.unprotect_every));
+	json_object_set_new(j, "send_grid_us", json_integer(lg->o.send_grid_us));
+	json_object_set_new(j, "rx_header_only", json_integer((json_int_t)n.rx_clear));
 	if (*run->first_error)
 		json_object_set_new(j, "first_error", json_string(run->first_error));
 	char *text = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(6));

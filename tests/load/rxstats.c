@@ -105,7 +105,10 @@ bool rxstats_packet(struct rxstats *s, uint32_t ssrc, uint16_t seq, uint32_t rtp
 	seen_set(s, ext, true);
 	if (s->win_open && ext > s->win_s0 && (!s->win_closed || ext <= s->win_s1))
 		s->win_received++;
-	if (stamp_us) {
+	if (stamp_us == RXSTATS_UNREAD) {
+		if (!s->stamped && s->clock_hz)
+			rxstats_rtp_jitter(s, rtp_ts, arrival_us);
+	} else if (stamp_us) {
 		s->stamped++;
 		rxstats_delay(s, stamp_us, arrival_us);
 	} else if (s->clock_hz) {

@@ -62,6 +62,10 @@ struct rxstats {
  * the new stream on). */
 bool rxstats_packet(struct rxstats *s, uint32_t ssrc, uint16_t seq, uint32_t rtp_ts,
 		    uint32_t bytes, uint64_t stamp_us, uint64_t arrival_us);
+/* stamp_us for a packet whose payload was not decrypted (peer_set_rx_sample): it counts for
+ * loss and order; jitter only on a stream that never carried a send time (a relay's mix), so
+ * that a stamped stream's jitter stays on one estimator */
+#define RXSTATS_UNREAD UINT64_MAX
 /* sequence numbers of the gap the last call revealed, if any: [first, first + n) */
 void rxstats_last_gap(const struct rxstats *s, uint16_t *first, uint16_t *n);
 void rxstats_window_open(struct rxstats *s, struct rxhist *hist);

@@ -173,10 +173,69 @@ static void test_wrap_and_oversize(void **state)
 	mem_deref(r);
 }
 
+/* packets leave after the hold time, and the arena holds them at their real length */
+static void test_hold_time_and_bytes(void **state)
+{
+	(void)state;
+	struct rtx_ring *r = NULL;
+	const uint8_t *d;
+	size_t len;
+	uint8_t pkt[1200];
+	assert_int_equal(rtx_ring_alloc(&r, 512, 1600, 10 * MS), 0);
+	/* 1 Mbit/s of video: 100 packets/s of 1200 bytes, for 10 s */
+	for (uint32_t i = 0; i < 1000; i++) {
+		memset(pkt, (uint8_t)i, sizeof(pkt));
+		assert_false(rtx_ring_put(r, (uint16_t)i, pkt, i % 3 ? 1200 : 300, i * 10 * MS));
+	}
+	struct rtx_ring_stats st = stats(r);
+	/* 0.5 s of it (about 45 kB) in whole 8 kB chunks, not 512 × 1600 bytes */
+	assert_true(st.bytes <= 64 * 1024);
+	assert_true(st.bytes >= 40 * 1024);
+	assert_int_equal(st.evicted_early, 0);
+	/* the last 0.5 s is here, at its length; what is older is gone, not remembered */
+	assert_int_equal(rtx_ring_get(r, 998, 9995 * MS, &d, &len), 0);
+	assert_int_equal(len, 1200);
+	assert_int_equal(d[1199], (uint8_t)998);
+	assert_int_equal(rtx_ring_get(r, 960, 9995 * MS, &d, &len), 0);
+	assert_int_equal(len, 300);
+	assert_int_equal(d[0], (uint8_t)960);
+	assert_int_equal(rtx_ring_get(r, 900, 9995 * MS, &d, &len), ENOENT);
+	assert_int_equal(rtx_ring_get(r, 600, 9995 * MS, &d, &len), ENOENT);
+	assert_int_equal(stats(r).pending, 0);
+	/* a longer RTT holds longer: 4 × 300 ms + 100 ms */
+	rtx_ring_set_rtt(r, 300 * MS);
+	for (uint32_t i = 1000; i < 1300; i++)
+		rtx_ring_put(r, (uint16_t)i, pkt, 1200, i * 10 * MS);
+	assert_int_equal(rtx_ring_get(r, 1300 - 120, 13000 * MS, &d, &len), 0);
+	assert_int_equal(stats(r).evicted_early, 0);
+	mem_deref(r);
+}
+
+/* more than the arena can hold within the hold time: the oldest go early, the newest stay */
+static void test_arena_full(void **state)
+{
+	(void)state;
+	struct rtx_ring *r = NULL;
+	const uint8_t *d;
+	size_t len;
+	uint8_t pkt[1500] = {0};
+	assert_int_equal(rtx_ring_alloc(&r, 64, 1500, 100 * MS), 0);
+	for (uint32_t i = 0; i < 300; i++)
+		rtx_ring_put(r, (uint16_t)i, pkt, 1500, i * 100);   /* 300 packets in 30 ms */
+	struct rtx_ring_stats st = stats(r);
+	assert_true(st.evicted_early > 0);
+	assert_int_equal(rtx_ring_get(r, 299, 40 * MS, &d, &len), 0);
+	assert_int_equal(rtx_ring_get(r, 250, 40 * MS, &d, &len), 0);
+	assert_int_equal(rtx_ring_get(r, 200, 40 * MS, &d, &len), ENOENT);
+	mem_deref(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_size_and_config),
+		cmocka_unit_test(test_hold_time_and_bytes),
+		cmocka_unit_test(test_arena_full),
 		cmocka_unit_test(test_hits_backoff_and_misses),
 		cmocka_unit_test(test_nack_before_packet),
 		cmocka_unit_test(test_pending_full),
