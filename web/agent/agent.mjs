@@ -8,6 +8,7 @@ import { CallMedia, LocalMedia, RapportClient, mediaErrorText } from '/lib/rappo
 import { ChatView } from '/lib/chat.mjs';
 import { CallControls, VideoStage } from '/lib/callui.mjs';
 import { setText } from '/lib/dom.mjs';
+import { bindStaffSession } from '/lib/staff.mjs';
 import { renderEarlier } from './earlier.mjs';
 import { InterpreterPanel } from './interp.mjs';
 
@@ -40,7 +41,18 @@ ui.stage.append(stage.el);
 ui.controls.append(controls.el);
 ui.chat.append(chat.el);
 
-const me = { username: '', status: 'available', signingIn: false };
+const { me, showSignin, setStatus } = bindStaffSession({
+  client, ui, show, setView, clearFocus,
+  busy: ['busy', 'wrap_up'],
+  onOpen: (msg) => interp.setCatalog(msg.languages),
+  onLoggedIn: (msg) => {
+    const langs = msg.languages?.length ? msg.languages.join(', ') : 'all';
+    const skills = msg.skills?.length ? msg.skills.join(', ') : 'all';
+    setText(ui.skills, `Your languages: ${langs}. Your topics: ${skills}.`);
+    if (msg.call) return; // ring, call_started or status wrap_up follows
+    showIdle(`Signed in as ${msg.username}.`);
+  },
+});
 // The customer on the screen: the call ringing, in progress or being wrapped up.
 const focus = { call: null, phase: null, name: '', ringTimer: null, language: '' };
 let media = null;
@@ -76,13 +88,6 @@ function showIdle(detail = '') {
   show(STATUS_WORDS[me.status] || 'Available', detail);
 }
 
-function setStatus(status) {
-  me.status = status;
-  ui.status.value = status;
-  ui.status.disabled = status === 'busy' || status === 'wrap_up';
-  ui.signout.disabled = ui.status.disabled; // finish the call and its wrap-up first
-}
-
 function showCustomer(msg) {
   setText(ui.customerName, msg.name || 'Customer');
   renderEarlier(ui.earlier, msg.earlier);
@@ -103,68 +108,7 @@ function endMedia() {
   interp.stop();
 }
 
-/* ------------------------------------------------------------------ sign-in */
-
-function signinError(text) {
-  setText(ui.signinError, text || '');
-  ui.signinError.hidden = !text;
-}
-
-function showSignin(detail = '') {
-  clearFocus();
-  me.signingIn = false;
-  ui.signinButton.disabled = false;
-  setView('signin');
-  show('Signed out', detail);
-}
-
-async function login() {
-  const creds = { username: ui.username.value.trim(), password: ui.password.value };
-  me.signingIn = true;
-  ui.signinButton.disabled = true;
-  show('Signing in…');
-  try {
-    await client.sendNow('login', creds);
-    ui.password.value = '';
-  } catch (err) {
-    if (err.code === 'disconnected') return; // signs in once reconnected
-    me.signingIn = false;
-    ui.signinButton.disabled = false;
-    show('Signed out');
-    signinError(err.code === 'bad_credentials' ? 'Sign-in failed: wrong username or password.' : err.message);
-    ui.password.focus();
-  }
-}
-
-ui.signin.addEventListener('submit', (ev) => {
-  ev.preventDefault();
-  signinError('');
-  if (client.ws?.readyState === WebSocket.OPEN && !client.ready) login();
-  else {
-    me.signingIn = true;
-    client.connect(); // login() once welcome arrives
-  }
-});
-
-ui.signout.addEventListener('click', () => {
-  client.forget();
-  client.close();
-  me.username = '';
-  showSignin('You signed out.');
-});
-
 /* ------------------------------------------------------------------ actions */
-
-ui.status.addEventListener('change', async () => {
-  const want = ui.status.value;
-  try {
-    const msg = await client.request('set_status', { status: want });
-    setStatus(msg.status);
-  } catch (err) {
-    setStatus(me.status);
-    setText(ui.detail, `Status not changed: ${err.message}`);
-  }
-});
 
 ui.accept.addEventListener('click', async () => {
   if (focus.phase !== 'ring') return;
@@ -214,43 +158,6 @@ ui.wrapup.addEventListener('submit', async (ev) => {
 });
 
 /* ------------------------------------------------------------------ rapportd's messages */
-
-client.on('open', (msg) => {
-  interp.setCatalog(msg.languages);
-  if (client.token()) return; // hello carried the token: logged_in or bad_token follows
-  if (me.signingIn) login();
-  else showSignin();
-});
-
-client.on('close', (ev) => {
-  if (ev.final) {
-    showSignin(ev.code === 4001 ? 'You signed in somewhere else.' : 'Disconnected. Sign in again.');
-  } else if (!ui.console.hidden) {
-    setText(ui.detail, 'The connection dropped. Reconnecting…');
-  }
-});
-
-client.on('error', (msg) => {
-  if (msg.code === 'bad_token') {
-    showSignin('Please sign in again.');
-    return;
-  }
-  if (msg.re === undefined) setText(ui.detail, msg.message);
-});
-
-client.on('logged_in', (msg) => {
-  me.username = msg.username;
-  me.signingIn = false;
-  ui.signinButton.disabled = false;
-  signinError('');
-  setText(ui.who, `Signed in as ${msg.username}`);
-  const langs = msg.languages?.length ? msg.languages.join(', ') : 'all';
-  const skills = msg.skills?.length ? msg.skills.join(', ') : 'all';
-  setText(ui.skills, `Your languages: ${langs}. Your topics: ${skills}.`);
-  setStatus(msg.status);
-  if (msg.call) return; // ring, call_started or status wrap_up follows
-  showIdle(`Signed in as ${msg.username}.`);
-});
 
 client.on('status', (msg) => {
   setStatus(msg.status);

@@ -12,6 +12,7 @@ import { CallMedia, LocalMedia, RapportClient, mediaErrorText } from '/lib/rappo
 import { ChatView } from '/lib/chat.mjs';
 import { CallControls, VideoStage } from '/lib/callui.mjs';
 import { setText } from '/lib/dom.mjs';
+import { bindStaffSession } from '/lib/staff.mjs';
 
 const $ = (id) => document.getElementById(id);
 const ui = {};
@@ -45,7 +46,18 @@ ui.stage.append(stage.el);
 ui.controls.append(controls.el);
 ui.chat.append(chat.el);
 
-const me = { username: '', status: 'available', signingIn: false, catalog: [] };
+let catalog = []; // the languages rapportd offers: [{code, name}]
+const { me, showSignin, setStatus } = bindStaffSession({
+  client, ui, show, setView, clearFocus,
+  busy: ['busy'],
+  onOpen: (msg) => { if (Array.isArray(msg.languages)) catalog = msg.languages; },
+  onLoggedIn: (msg) => {
+    const langs = msg.languages?.length ? msg.languages.map(languageName).join(', ') : 'none';
+    setText(ui.languages, `Your languages: ${langs}.`);
+    if (msg.call) return; // its ring or call follows
+    showIdle(`Signed in as ${msg.username}.`);
+  },
+});
 // The call on the screen: ringing or in progress.
 const focus = { call: null, phase: null, customer: '', agent: '', languages: '', ringTimer: null };
 let media = null;
@@ -58,7 +70,7 @@ function show(state, detail = '') {
 }
 
 function languageName(code) {
-  return me.catalog.find((l) => l.code === code)?.name || code;
+  return catalog.find((l) => l.code === code)?.name || code;
 }
 
 function pairText(pair) {
@@ -88,13 +100,6 @@ function showIdle(detail = '') {
   show(STATUS_WORDS[me.status] || 'Available', detail);
 }
 
-function setStatus(status) {
-  me.status = status;
-  ui.status.value = status;
-  ui.status.disabled = status === 'busy';
-  ui.signout.disabled = ui.status.disabled; // leave the call first
-}
-
 function clearFocus() {
   clearInterval(focus.ringTimer);
   Object.assign(focus, { call: null, phase: null, customer: '', agent: '', languages: '', ringTimer: null });
@@ -108,69 +113,7 @@ function endMedia() {
   local.stop();
 }
 
-/* ------------------------------------------------------------------ sign-in */
-
-function signinError(text) {
-  setText(ui.signinError, text || '');
-  ui.signinError.hidden = !text;
-}
-
-function showSignin(detail = '') {
-  clearFocus();
-  me.signingIn = false;
-  ui.signinButton.disabled = false;
-  setView('signin');
-  show('Signed out', detail);
-}
-
-async function login() {
-  const creds = { username: ui.username.value.trim(), password: ui.password.value };
-  me.signingIn = true;
-  ui.signinButton.disabled = true;
-  show('Signing in…');
-  try {
-    await client.sendNow('login', creds);
-    ui.password.value = '';
-  } catch (err) {
-    if (err.code === 'disconnected') return; // signs in once reconnected
-    me.signingIn = false;
-    ui.signinButton.disabled = false;
-    show('Signed out');
-    signinError(err.code === 'bad_credentials' ? 'Sign-in failed: wrong username or password.' : err.message);
-    ui.password.focus();
-  }
-}
-
-ui.signin.addEventListener('submit', (ev) => {
-  ev.preventDefault();
-  signinError('');
-  if (client.ws?.readyState === WebSocket.OPEN && !client.ready) login();
-  else {
-    me.signingIn = true;
-    client.connect(); // login() once welcome arrives
-  }
-});
-
-ui.signout.addEventListener('click', () => {
-  client.forget();
-  client.close();
-  me.username = '';
-  showSignin('You signed out.');
-});
-
 /* ------------------------------------------------------------------ actions */
-
-ui.status.addEventListener('change', async () => {
-  const want = ui.status.value;
-  try {
-    const msg = await client.request('set_status', { status: want });
-    setStatus(msg.status);
-    if (!focus.phase) showIdle();
-  } catch (err) {
-    setStatus(me.status);
-    setText(ui.detail, `Status not changed: ${err.message}`);
-  }
-});
 
 ui.accept.addEventListener('click', async () => {
   if (focus.phase !== 'ring') return;
@@ -199,42 +142,6 @@ function leave() {
 }
 
 /* ------------------------------------------------------------------ rapportd's messages */
-
-client.on('open', (msg) => {
-  if (Array.isArray(msg.languages)) me.catalog = msg.languages;
-  if (client.token()) return; // hello carried the token: logged_in or bad_token follows
-  if (me.signingIn) login();
-  else showSignin();
-});
-
-client.on('close', (ev) => {
-  if (ev.final) {
-    showSignin(ev.code === 4001 ? 'You signed in somewhere else.' : 'Disconnected. Sign in again.');
-  } else if (!ui.console.hidden) {
-    setText(ui.detail, 'The connection dropped. Reconnecting…');
-  }
-});
-
-client.on('error', (msg) => {
-  if (msg.code === 'bad_token') {
-    showSignin('Please sign in again.');
-    return;
-  }
-  if (msg.re === undefined) setText(ui.detail, msg.message);
-});
-
-client.on('logged_in', (msg) => {
-  me.username = msg.username;
-  me.signingIn = false;
-  ui.signinButton.disabled = false;
-  signinError('');
-  setText(ui.who, `Signed in as ${msg.username}`);
-  const langs = msg.languages?.length ? msg.languages.map(languageName).join(', ') : 'none';
-  setText(ui.languages, `Your languages: ${langs}.`);
-  setStatus(msg.status);
-  if (msg.call) return; // its ring or call follows
-  showIdle(`Signed in as ${msg.username}.`);
-});
 
 client.on('status', (msg) => {
   setStatus(msg.status);
