@@ -61,10 +61,12 @@ fi
 say "starting $bin $*"
 say "customer page: http://127.0.0.1:8080/customer/"
 say "agent console: http://127.0.0.1:8080/agent/"
+say "interpreter page: http://127.0.0.1:8080/interpreter/"
 if [ -s "$pwfile" ]; then
 	say "demo agent: username agent, password $(cat "$pwfile")"
 else
 	say "demo agent: username agent (made before; its password is not in $pwfile)"
 fi
 say "more agents: $bin user add --data-dir $data_dir --role agent --username NAME --password-file FILE [--languages en,es] [--skills billing]"
+say "interpreters: $bin user add --data-dir $data_dir --role interpreter --username NAME --password-file FILE --languages es,en (with languages = en:English, es:Español in the config)"
 exec "$bin" "$@"
