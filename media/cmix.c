@@ -3,7 +3,9 @@
  * Per 20 ms tick: each source's playout buffer hands the mixer what is due by the end of the
  * coming period (keeping one frame of decoded audio ahead, so a due time that lands just after
  * a tick does not leave the tick empty); the mixer mixes and encodes once per distinct mix;
- * each leg gets its payload on its primary audio stream, timestamped from the tick's deadline. */
+ * the customer's and agent's legs get their payloads on their primary audio streams,
+ * timestamped from the tick's deadline. The interpreter's leg is a source only: its audio
+ * streams stay forwarded (forward.c), untouched by cmix. */
 #define LOG_MODULE "cmix"
 #include "media/cmix.h"
 #include "base/clock.h"
@@ -106,15 +108,15 @@ static void cmix_on_tick(uint64_t tick, uint32_t skipped, void *arg)
 	struct cmix *x = arg;
 	struct worker *w = x->call->w;
 	uint64_t cpu0 = cmix_cpu_ns();
-	const uint8_t *out[CMIX_NSRC];
-	size_t lens[CMIX_NSRC];
+	const uint8_t *out[CMIX_NOUT];
+	size_t lens[CMIX_NOUT];
 	(void)skipped;   /* the deadline carries the skip into the timestamps */
 	w->now_us = clock_us();
 	for (unsigned j = 0; j < CMIX_NSRC; j++)
 		cmix_feed(x, j, w->now_us);
 	mixer_tick(x->mx, out, lens);
 	uint64_t deadline = pacer_deadline(&x->pacer, tick);
-	for (unsigned i = 0; i < CMIX_NSRC; i++)
+	for (unsigned i = 0; i < CMIX_NOUT; i++)
 		cmix_send(x, i, out[i], lens[i], deadline);
 	worker_tx_flush(w);
 	x->cpu_ns += cmix_cpu_ns() - cpu0;
@@ -126,6 +128,7 @@ static int cmix_alloc_parts(struct cmix *x, float duck_db)
 {
 	struct mixer_config mc;
 	mixer_config_default(&mc, CMIX_NSRC);
+	mc.nout = CMIX_NOUT;       /* the interpreter is a source only */
 	mc.duck.duck_db = duck_db;
 	mc.bitrate = CMIX_BITRATE;
 	int err = mixer_alloc(&x->mx, &mc);
@@ -173,6 +176,8 @@ int cmix_create(struct cmix **xp, struct mcall *c, struct leg *const legs[CMIX_N
 		x->legs[j] = legs[j];
 		x->epoch[j] = legs[j]->in[LEG_AUDIO].epoch;
 		legs[j]->mix_idx = (int)j;
+		if (j >= CMIX_NOUT)
+			continue;     /* the interpreter: its forwarded audio runs on undisturbed */
 		o->mixed = true;
 		o->restart = true;
 		o->src_leg = NULL;
@@ -193,6 +198,8 @@ void cmix_destroy(struct cmix *x)
 	for (unsigned j = 0; j < CMIX_NSRC; j++) {
 		struct leg *l = x->legs[j];
 		l->mix_idx = -1;
+		if (j >= CMIX_NOUT)
+			continue;     /* the interpreter's audio was forwarded all along */
 		l->out[LEG_AUDIO].mixed = false;
 		/* forwarding maps each party afresh: sequence numbers run on from before the mix
 		 * on every audio stream (further ones paused meanwhile), with the marker bit */
@@ -233,7 +240,7 @@ void cmix_put(struct cmix *x, struct leg *l, const struct jb_pkt *p, uint32_t ep
 
 void cmix_set_loss(struct cmix *x, struct leg *l, int loss_perc)
 {
-	if (x && l->mix_idx >= 0 && l->mix_idx < CMIX_NSRC && x->legs[l->mix_idx] == l)
+	if (x && l->mix_idx >= 0 && l->mix_idx < CMIX_NOUT && x->legs[l->mix_idx] == l)
 		mixer_set_loss(x->mx, (unsigned)l->mix_idx, loss_perc);
 }
 

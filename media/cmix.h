@@ -1,14 +1,19 @@
 /* cmix: the call's mix in simultaneous interpretation (DESIGN §4), on the call's worker.
  *
- * Three legs (customer, agent, interpreter) are both the mixer's sources and its outputs
- * (index 0, 1, 2). What each sends on its primary audio goes, besides the usual pass-through
+ * Three legs (customer, agent, interpreter) are the mixer's sources (index 0, 1, 2); the
+ * customer and the agent are also its outputs (0, 1). The interpreter gets no mix: it goes on
+ * receiving the customer and the agent forwarded, unmixed, on its two audio m-lines exactly as
+ * in consecutive mode (no re-encode, no mix delay; its streams are not touched when the mix
+ * starts or ends), so each tick makes two encodes, not three. What each of the three sends on
+ * its primary audio goes, besides the usual pass-through
  * jitter buffer, into a playout jitter buffer of its own (jb with slot_cap: the packet is copied
  * once); a pacer on absolute 20 ms deadlines feeds the mixer from those buffers (a packet that
  * is due: mixer_put; a lost marker: mixer_put_fec with the next packet when it is here, else
  * mixer_put_missing), mixes with mixer_set_interpretation()'s rules and sends each leg its own
  * mix on its primary audio stream: one Opus stream whose sequence numbers and timestamps run on
  * from what the stream carried before (marker bit on the first packet), and back again when the
- * mix ends. While a leg is in the mix it gets no forwarded audio; video is forwarded as always.
+ * mix ends. While the customer's or agent's leg gets the mix it gets no forwarded audio (its
+ * further audio m-line pauses); video is forwarded as always.
  *
  * Ownership: the mcall owns its cmix (call->mix) and destroys it when the mode changes, when one
  * of the three legs leaves, or with the call; the cmix owns its mixer and playout buffers, and
@@ -22,6 +27,7 @@
 #include "media/media.h"
 
 #define CMIX_NSRC 3
+#define CMIX_NOUT 2             /* customer and agent: the interpreter's audio is forwarded */
 #define CMIX_PERIOD_US 20000u
 #define CMIX_JB_SLOTS 64        /* 1.28 s of 20 ms packets */
 #define CMIX_SLOT_CAP 1500      /* bytes per stored packet: a whole RTP packet */
@@ -47,7 +53,8 @@ bool cmix_same(const struct cmix *x, struct leg *const legs[CMIX_NSRC], float du
 
 /* packet path: an audio packet l sent (epoch: its inbound stream's, a new one resets the buffer) */
 void cmix_put(struct cmix *x, struct leg *l, const struct jb_pkt *p, uint32_t epoch);
-/* what l's receiver reports as lost of its mix, 0..100 (the encoder's in-band FEC follows it) */
+/* what l's receiver reports as lost of its mix, 0..100 (the encoder's in-band FEC follows it);
+ * ignored for the interpreter's leg, which gets no mix */
 void cmix_set_loss(struct cmix *x, struct leg *l, int loss_perc);
 void cmix_stats(const struct cmix *x, struct media_call_stats *st);
 

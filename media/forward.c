@@ -80,12 +80,13 @@ static void forward_one(struct leg *dst, unsigned i, struct leg *src, const stru
 }
 
 /* to every other leg, on the outbound stream of that kind that carries src (media.c's routes);
- * a leg in the call's mix gets no forwarded audio */
+ * a leg that gets the call's mix (customer, agent) gets no forwarded audio; the interpreter,
+ * a source of the mix only, keeps getting both parties forwarded */
 void forward_rtp(struct leg *src, enum leg_kind kind, const struct rtp_hdr *h,
 		 const uint8_t *payload, size_t plen)
 {
 	for (struct leg *dst = src->call->legs; dst; dst = dst->cnext) {
-		if (dst == src || (kind == LEG_AUDIO && dst->mix_idx >= 0))
+		if (dst == src || (kind == LEG_AUDIO && dst->out[LEG_AUDIO].mixed))
 			continue;
 		for (unsigned i = 0; i < dst->nout; i++)
 			if (dst->out[i].route == src && dst->out[i].kind == kind)

@@ -91,7 +91,7 @@ struct leg {
 	struct stream_in in[LEG_NKINDS];
 	struct stream_out out[LEG_MAX_OUT];
 	unsigned nout;               /* LEG_NKINDS + p.neg.nextra */
-	int mix_idx;                 /* source/output index in the call's mix, -1 = not mixed */
+	int mix_idx;                 /* source index in the call's mix (0, 1: also its output), -1 = none */
 	struct media_leg_stats st;
 	struct twcc *twcc;           /* transport-cc feedback we owe the browser; NULL if not
 				      * negotiated */

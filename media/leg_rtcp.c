@@ -71,7 +71,7 @@ static void leg_on_report_blocks(struct leg *l, const struct rtcp_pkt *p)
 		int o = leg_out_index(l, b.ssrc);
 		if (o < 0)
 			continue;
-		if (o == LEG_AUDIO && l->mix_idx >= 0)
+		if (o == LEG_AUDIO && l->out[LEG_AUDIO].mixed)
 			cmix_set_loss(l->call->mix, l, b.fraction_lost * 100 / 256);
 		if (b.fraction_lost > lost)
 			lost = b.fraction_lost;

@@ -36,7 +36,8 @@ struct media_config {
 /* Interpreter modes of a call (DESIGN §4). */
 enum media_mode {
 	MEDIA_MODE_CONSECUTIVE,    /* everyone hears everyone: audio forwarded, not mixed */
-	MEDIA_MODE_SIMULTANEOUS,   /* customer, agent and interpreter each get one mixed stream */
+	MEDIA_MODE_SIMULTANEOUS,   /* customer and agent each get one mixed stream; the
+				    * interpreter gets both forwarded, unmixed */
 };
 
 enum media_event_type {
@@ -78,7 +79,8 @@ struct media_slot {
 	bool sends;                /* the answer sends on it (sendrecv/sendonly) */
 	uint32_t ssrc;             /* ours, as in the answer */
 	uint32_t src_leg;          /* the party it carries now, 0 = none */
-	bool mixed;                /* primary audio in simultaneous mode: the call's mix */
+	bool mixed;                /* the customer's or agent's primary audio in simultaneous
+				    * mode: the call's mix (never the interpreter's) */
 	bool spent;                /* a further m-line whose party left: carries no one else
 				    * until media_leg_update() gives it a new SSRC */
 };
@@ -157,13 +159,15 @@ int media_leg_slots(struct media *m, uint32_t leg_id, struct media_slot *slots, 
 		    size_t *n);
 
 /* Interpreter mode of a call. MEDIA_MODE_CONSECUTIVE: forwarding as above (the leg arguments are
- * ignored). MEDIA_MODE_SIMULTANEOUS: customer_leg, agent_leg and interp_leg (three distinct legs
- * of the call) stop receiving forwarded audio; their audio goes through playout jitter buffers
- * into one mixer, and each receives one mixed Opus stream on its primary audio m-line (which
- * continues its sequence numbers and timestamps across every switch; marker bit on the first
- * packet after one): the customer hears the interpreter at full level and the agent ducked
- * under the interpreter's voice, the agent the interpreter and the customer ducked, the
- * interpreter both at full level. Other legs of the call (if any) keep receiving forwarded
+ * ignored). MEDIA_MODE_SIMULTANEOUS: the audio of customer_leg, agent_leg and interp_leg (three
+ * distinct legs of the call) goes through playout jitter buffers into one mixer; customer_leg
+ * and agent_leg stop receiving forwarded audio and each receives one mixed Opus stream on its
+ * primary audio m-line (which continues its sequence numbers and timestamps across every
+ * switch; marker bit on the first packet after one): the customer hears the interpreter at full
+ * level and the agent ducked under the interpreter's voice, the agent the interpreter and the
+ * customer ducked. interp_leg hears both at full level, forwarded unmixed on its two audio
+ * m-lines as in consecutive mode (not mixed, not re-encoded; the switch does not touch those
+ * streams: it needs its further audio m-line to hear the second party). Other legs of the call (if any) keep receiving forwarded
  * audio. Video is forwarded in both modes. Switch back and forth at will; setting the mode it
  * already has changes nothing (or applies a new duck level). When one of the three legs is
  * destroyed the call returns to consecutive. 0, ENOENT (no such call or leg), EINVAL. */

@@ -294,8 +294,9 @@ int media_leg_slots(struct media *m, uint32_t leg_id, struct media_slot *slots, 
 		slots[i] = (struct media_slot){
 			.video = o->kind == LEG_VIDEO, .primary = o->primary, .sends = o->sends,
 			.ssrc = o->ssrc, .src_leg = o->src_leg, .spent = o->spent,
+			/* the interpreter (mix[2]) gets both parties forwarded, not a mix */
 			.mixed = i == LEG_AUDIO && rc->mode == MEDIA_MODE_SIMULTANEOUS &&
-				 (rc->mix[0] == leg_id || rc->mix[1] == leg_id || rc->mix[2] == leg_id),
+				 (rc->mix[0] == leg_id || rc->mix[1] == leg_id),
 		};
 		memcpy(slots[i].mid, o->mid, sizeof(slots[i].mid));
 	}

@@ -281,7 +281,7 @@ int mixer_set_interpretation(struct mixer *mx, unsigned customer, unsigned agent
 	unsigned n = mx->cfg.nsrc;
 	if (customer >= n || agent >= n || interp >= n || customer == agent ||
 	    customer == interp || agent == interp || customer >= mx->cfg.nout ||
-	    agent >= mx->cfg.nout || interp >= mx->cfg.nout)
+	    agent >= mx->cfg.nout)
 		return EINVAL;
 	for (unsigned i = 0; i < mx->cfg.nout; i++) {
 		struct mixer_out *o = &mx->out[i];

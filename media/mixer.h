@@ -8,8 +8,10 @@
  * where gain(i, j) is the output's rule (linear, 0 = not heard) and duck(i, j) is the output's
  * ducking envelope (media/duck.h) for the sources the rule ducks under its key, else 1. Output
  * i < nsrc is source i's own leg and never hears source i (its own voice); outputs nsrc.. are
- * listen-only (a recorder, a supervisor). At creation every output hears every other source at
- * 0 dB; mixer_set_interpretation() sets DESIGN §4's simultaneous rules.
+ * listen-only (a recorder, a supervisor). nout may be smaller than nsrc: sources nout.. are then
+ * talk-only (their legs hear the others some other way, e.g. forwarded, and cost no mix and no
+ * encode). At creation every output hears every other source at 0 dB;
+ * mixer_set_interpretation() sets DESIGN §4's simultaneous rules.
  *
  * Per tick and source the caller gives one of:
  * - mixer_put(): the Opus payload that is due (decoded at once),
@@ -53,7 +55,8 @@ struct mixer;
 
 struct mixer_config {
 	unsigned nsrc;             /* talking legs, 1..MIXER_MAX_SRC */
-	unsigned nout;             /* listening outputs, 1..MIXER_MAX_OUT (usually nsrc) */
+	unsigned nout;             /* listening outputs, 1..MIXER_MAX_OUT (usually nsrc; fewer:
+				    * sources nout.. have no output) */
 	uint32_t bitrate;          /* encoder bit/s; 32000 */
 	int complexity;            /* encoder complexity 0..10; 5 */
 	int loss_perc;             /* expected loss until mixer_set_loss(), for FEC; 5 */
@@ -95,7 +98,9 @@ int mixer_set_rule(struct mixer *mx, unsigned out, const struct mixer_rule *r);
 int mixer_get_rule(const struct mixer *mx, unsigned out, struct mixer_rule *r);
 /* DESIGN §4 simultaneous mode: the customer hears the interpreter and the agent ducked under
  * the interpreter, the agent the interpreter and the customer ducked under the interpreter, the
- * interpreter both at full level; listen-only outputs hear all three at full level. */
+ * interpreter (when interp < nout) both at full level; listen-only outputs hear all three at
+ * full level. customer and agent must be outputs; interp need not be (interp >= nout: the
+ * interpreter is a source only, and the mixer makes two distinct mixes, not three). */
 int mixer_set_interpretation(struct mixer *mx, unsigned customer, unsigned agent, unsigned interp);
 /* everyone hears everyone else at 0 dB, no ducking (the state after mixer_alloc) */
 int mixer_set_conference(struct mixer *mx);

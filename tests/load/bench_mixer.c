@@ -3,8 +3,12 @@
  * Three speech-like sources (customer, agent, interpreter; harmonic voices with syllables and
  * the interpreter talking in phrases, so the ducking envelope works), encoded beforehand as a
  * browser sends them (Opus VoIP 32 kbit/s, in-band FEC), are fed to a mixer in simultaneous
- * mode for N seconds of audio as fast as possible: decode 3, mix 3, encode 3 per tick. The
- * figure is CPU time per 20 ms tick as a share of one core, once without loss and once with
+ * mode for N seconds of audio as fast as possible, in two configurations measured in the same
+ * run (interleaved rounds):
+ * - two outputs (cmix.c's: the interpreter is a source only and hears the customer and the
+ *   agent forwarded, unmixed): decode 3, mix 2, encode 2 per tick;
+ * - three outputs (before: the interpreter got a mix of its own): decode 3, mix 3, encode 3.
+ * The figure is CPU time per 20 ms tick as a share of one core, once without loss and once with
  * random loss concealed by FEC (next packet present) or PLC.
  *
  * usage: bench_mixer [-s seconds] [-c complexity] [-l loss%] [-r rounds] */
@@ -103,7 +107,8 @@ static void feed(struct mixer *mx, const struct stream *st, int j, int t, int ti
 }
 
 /* µs of CPU per tick for the whole mix, and bytes sent per output */
-static int run(const struct stream *st, int ticks, int complexity, double *us, double *kbps)
+static int run(const struct stream *st, int ticks, int complexity, unsigned nout, double *us,
+	       double *kbps)
 {
 	struct mixer_config cfg;
 	struct mixer *mx = NULL;
@@ -112,20 +117,25 @@ static int run(const struct stream *st, int ticks, int complexity, double *us, d
 
 	mixer_config_default(&cfg, NSRC);
 	cfg.complexity = complexity;
+	cfg.nout = nout;
 	int err = mixer_alloc(&mx, &cfg);
-	if (err)
+	if (!err)
+		err = mixer_set_interpretation(mx, 0, 1, 2);
+	if (err) {
+		mem_deref(mx);
 		return err;
-	mixer_set_interpretation(mx, 0, 1, 2);
+	}
 	double t0 = cpu_us();
 	for (int t = 0; t < ticks; t++) {
 		for (int j = 0; j < NSRC; j++)
 			feed(mx, &st[j], j, t, ticks);
 		if (mixer_tick(mx, out, lens))
 			err = EIO;
-		bytes += lens[0] + lens[1] + lens[2];
+		for (unsigned i = 0; i < nout; i++)
+			bytes += lens[i];
 	}
 	*us = (cpu_us() - t0) / ticks;
-	*kbps = (double)bytes * 8 / 3 / (ticks * 0.02) / 1000;
+	*kbps = (double)bytes * 8 / nout / (ticks * 0.02) / 1000;
 	mem_deref(mx);
 	return err;
 }
@@ -153,7 +163,9 @@ static int bench(int secs, int complexity, int loss, int rounds)
 {
 	int ticks = secs * 50;
 	struct stream clean[NSRC] = {0}, lossy[NSRC] = {0};
-	double us, kbps, best = 1e9, best_loss = 1e9, dec = 1e9;
+	/* [0]: two outputs (now), [1]: three outputs (before) */
+	static const unsigned nouts[2] = {2, 3};
+	double us, kbps[2] = {0}, best[2] = {1e9, 1e9}, best_loss[2] = {1e9, 1e9}, dec = 1e9;
 	int err = 0;
 
 	srand(1);
@@ -162,23 +174,32 @@ static int bench(int secs, int complexity, int loss, int rounds)
 	for (int j = 0; j < NSRC && !err; j++)
 		err = stream_make(&lossy[j], j, ticks, loss);
 	for (int r = 0; r < rounds && !err; r++) {       /* best of: the machine is shared */
-		err = run(clean, ticks, complexity, &us, &kbps);
-		best = us < best ? us : best;
-		err = err ? err : run(lossy, ticks, complexity, &us, &kbps);
-		best_loss = us < best_loss ? us : best_loss;
+		for (int c = 0; c < 2 && !err; c++) {
+			err = run(clean, ticks, complexity, nouts[c], &us, &kbps[c]);
+			best[c] = us < best[c] ? us : best[c];
+			double k;
+			err = err ? err : run(lossy, ticks, complexity, nouts[c], &us, &k);
+			best_loss[c] = us < best_loss[c] ? us : best_loss[c];
+		}
 		us = run_decode(clean, ticks);
 		dec = us < dec ? us : dec;
 	}
 	if (!err) {
 		printf("bench_mixer: 3-party simultaneous mix, %d s of audio (%d ticks), encoder "
 		       "complexity %d, best of %d\n", secs, ticks, complexity, rounds);
-		printf("  no loss:  %7.1f us CPU per 20 ms tick = %.2f%% of one core "
-		       "(~%.0f calls per core), %.1f kbit/s per output\n",
-		       best, best / 200.0, 20000.0 / best, kbps);
-		printf("  %d%% loss: %7.1f us CPU per 20 ms tick = %.2f%% of one core (FEC/PLC)\n",
-		       loss, best_loss, best_loss / 200.0);
-		printf("  of which decoding 3 sources ~%.1f us, mixing and 3 encodes ~%.1f us\n",
-		       dec, best - dec);
+		for (int c = 0; c < 2; c++) {
+			printf("%s\n", c == 0 ? " 2 outputs (customer, agent; the interpreter hears "
+			       "them forwarded):" : " 3 outputs (the interpreter mixed too, before):");
+			printf("  no loss:  %7.1f us CPU per 20 ms tick = %.2f%% of one core "
+			       "(~%.0f calls per core), %.1f kbit/s per output\n",
+			       best[c], best[c] / 200.0, 20000.0 / best[c], kbps[c]);
+			printf("  %d%% loss: %7.1f us CPU per 20 ms tick = %.2f%% of one core "
+			       "(FEC/PLC)\n", loss, best_loss[c], best_loss[c] / 200.0);
+			printf("  of which decoding 3 sources ~%.1f us, mixing and %u encodes ~%.1f us\n",
+			       dec, nouts[c], best[c] - dec);
+		}
+		printf(" 2 outputs cost %.0f%% of 3 (no loss), %.0f%% (%d%% loss)\n",
+		       100.0 * best[0] / best[1], 100.0 * best_loss[0] / best_loss[1], loss);
 	}
 	for (int j = 0; j < NSRC; j++) {
 		stream_free(&clean[j]);

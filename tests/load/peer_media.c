@@ -323,14 +323,16 @@ static bool peer_on_rtp_clear(struct peer *p, const uint8_t *buf, size_t len,
 			    .pt = buf[1] & 0x7f, .seq = bytes_rd16(buf + 2), .ts = bytes_rd32(buf + 4),
 			    .ssrc = bytes_rd32(buf + 8)};
 	int k = h.pt == p->pt[PEER_AUDIO] ? PEER_AUDIO : h.pt == p->pt[PEER_VIDEO] ? PEER_VIDEO : -1;
-	if (k < 0 || ++p->rx_nth[k] % p->rx_sample == 0)
+	if (k < 0)
+		return false;
+	/* every n-th packet of each stream: one count per kind would always pick the same one of
+	 * two streams whose packets alternate (the interpreter's two forwarded audio streams) */
+	struct rxstats *rx = peer_rx_find(p, k, h.ssrc, true);
+	if (!rx || ++rx->sample_nth % p->rx_sample == 0)
 		return false;
 	size_t plain = len - (p->profile == SRTP_PROFILE_AEAD_AES_128_GCM ? 16 : 10);
 	peer_count_legacy(p, k, &h, plain);
 	p->st.rx_clear++;
-	struct rxstats *rx = peer_rx_find(p, k, h.ssrc, true);
-	if (!rx)
-		return true;
 	bool first = rxstats_packet(rx, h.ssrc, h.seq, h.ts, (uint32_t)plain, RXSTATS_UNREAD,
 				    arrival_us);
 	if (first && p->auto_nack && k == PEER_VIDEO)

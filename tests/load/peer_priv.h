@@ -54,7 +54,6 @@ struct peer {
 	bool keyframe_wanted;
 	bool auto_nack;
 	unsigned rx_sample;          /* unprotect every n-th RTP packet of a kind */
-	uint32_t rx_nth[PEER_NKINDS];
 	struct peer_hist hist[PEER_HIST];
 	struct peer_stats st;
 	/* received streams by kind, in order of arrival, one per SSRC; never reused */

@@ -53,6 +53,7 @@ struct rxstats {
 	uint64_t delay_sum_us, delay_n, delay_max_us;
 	struct rxhist *hist;           /* borrowed; NULL = do not record */
 	uint64_t seen[RXSTATS_SEEN / 64];
+	uint32_t sample_nth;           /* the receiver's count for peer_set_rx_sample (peer_media.c) */
 };
 
 /* One packet with sequence number seq and RTP timestamp rtp_ts of SSRC ssrc. stamp_us: the

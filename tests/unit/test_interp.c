@@ -641,7 +641,8 @@ static void collect(struct scene *sc, const struct listen *l)
 		fail_msg("not enough audio arrived in %d ms", WAIT_MS);
 }
 
-static const struct listen every_mix = {3, {CUST, AGENT, INTERP}, {-1, -1, -1}};
+/* simultaneous: the customer's and agent's mixes, the interpreter's two forwarded streams */
+static const struct listen every_mix = {4, {CUST, AGENT, INTERP, INTERP}, {-1, -1, CUST, AGENT}};
 static const struct listen every_pair = {6, {CUST, CUST, AGENT, AGENT, INTERP, INTERP},
 					 {AGENT, INTERP, CUST, INTERP, CUST, AGENT}};
 static const struct listen cust_pair = {2, {CUST, CUST}, {AGENT, INTERP}};
@@ -653,10 +654,32 @@ static void assert_near(double got, double want, double tol)
 		fail_msg("level %.1f dB, want %.1f +- %.1f dB", got, want, tol);
 }
 
+/* customer and agent without further audio (the mix needs none), the interpreter with it (it
+ * hears the second party forwarded there), as the pages offer */
+static void join_three_sim(struct scene *sc)
+{
+	party_join(sc, CUST, "v");
+	party_join(sc, AGENT, "v");
+	party_join(sc, INTERP, "va");
+}
+
+/* which of leg r's audio streams media_leg_slots() calls mixed: bit k for slot k */
+static unsigned mixed_slots(struct scene *sc, int r)
+{
+	struct media_slot sl[MEDIA_MAX_SLOTS];
+	size_t n;
+	unsigned bits = 0;
+	assert_int_equal(media_leg_slots(sc->m, sc->pa[r].leg, sl, MEDIA_MAX_SLOTS, &n), 0);
+	for (size_t k = 0; k < n; k++)
+		if (sl[k].mixed)
+			bits |= 1u << k;
+	return bits;
+}
+
 static void test_simultaneous(void **state)
 {
 	struct scene *sc = *state;
-	join_three(sc, "v");     /* simultaneous needs no further audio */
+	join_three_sim(sc);
 	assert_int_equal(media_call_set_mode(sc->m, sc->call, MEDIA_MODE_SIMULTANEOUS,
 					     sc->pa[CUST].leg, sc->pa[AGENT].leg,
 					     sc->pa[INTERP].leg), 0);
@@ -683,18 +706,35 @@ static void test_simultaneous(void **state)
 	       per_tick, per_tick / 200.0, (double)st.encodes / (double)(st.ticks ? st.ticks : 1),
 	       (unsigned long long)st.ticks, (unsigned long long)st.ticks_skipped,
 	       (unsigned long long)st.tick_late_max_us);
-	const int heard[3][2] = {{INTERP, AGENT}, {INTERP, CUST}, {CUST, AGENT}};
-	for (int r = CUST; r <= INTERP; r++) {
+	assert_true(st.encodes <= 2 * st.ticks);       /* two mixes: none for the interpreter */
+	const int heard[2][2] = {{INTERP, AGENT}, {INTERP, CUST}};
+	for (int r = CUST; r <= AGENT; r++) {
 		struct rx_stream *s = rx_primary(sc, r, false);
 		assert_non_null(s);
 		unsigned audio = 0;
 		for (unsigned k = 0; k < sc->pa[r].nrx; k++)
 			audio += sc->pa[r].rx[k].pt == PT_OPUS;
 		assert_int_equal(audio, 1);                 /* one mixed stream, nothing forwarded */
+		assert_int_equal(mixed_slots(sc, r), 1u);    /* slot 0: primary audio */
 		assert_near(level(r, s, heard[r][0], "the mix"), 0.0, 3.0);
-		assert_near(level(r, s, heard[r][1], "the mix"), r == INTERP ? 0.0 : -14.0, 3.0);
+		assert_near(level(r, s, heard[r][1], "the mix"), -14.0, 3.0);
 		assert_true(level(r, s, r, "the mix") < -30.0);   /* not its own voice */
 	}
+	/* the interpreter: the customer and the agent forwarded on its two audio m-lines, each at
+	 * full level and alone, nothing of its own voice; no stream of its leg is the mix */
+	assert_int_equal(mixed_slots(sc, INTERP), 0);
+	unsigned audio = 0;
+	for (unsigned k = 0; k < sc->pa[INTERP].nrx; k++)
+		audio += sc->pa[INTERP].rx[k].pt == PT_OPUS;
+	assert_int_equal(audio, 2);
+	for (int s = CUST; s <= AGENT; s++) {
+		struct rx_stream *f = rx_of(sc, INTERP, s, false);
+		const int other = s == CUST ? AGENT : CUST;
+		assert_near(level(INTERP, f, s, "its forwarded stream"), 0.0, 3.0);
+		assert_true(level(INTERP, f, other, "its forwarded stream") < -30.0);
+		assert_true(level(INTERP, f, INTERP, "its forwarded stream") < -30.0);
+	}
+	assert_true(rx_of(sc, INTERP, CUST, false) == rx_primary(sc, INTERP, false));
 	/* the agent's uplink loses one frame in ten: its playout buffer marks each lost, with
 	 * the next packet (already there), whose in-band FEC rebuilds it */
 	struct media_call_stats st2;
@@ -731,15 +771,17 @@ static void assert_ducked(struct scene *sc, float duck_db)
 		printf("%c: ducked %+.2f dB relative (configured %+.1f)\n", tag[r], under - key,
 		       (double)duck_db);
 	}
-	struct rx_stream *i = rx_primary(sc, INTERP, false);
-	assert_near(level(INTERP, i, CUST, what), 0.0, 1.5);
-	assert_near(level(INTERP, i, AGENT, what), 0.0, 1.5);
+	/* the interpreter: both parties forwarded, unducked whatever the duck level */
+	assert_near(level(INTERP, rx_of(sc, INTERP, CUST, false), CUST, "the forwarded stream"),
+		    0.0, 1.5);
+	assert_near(level(INTERP, rx_of(sc, INTERP, AGENT, false), AGENT, "the forwarded stream"),
+		    0.0, 1.5);
 }
 
 static void test_duck_level(void **state)
 {
 	struct scene *sc = *state;
-	join_three(sc, "v");
+	join_three_sim(sc);
 	assert_int_equal(media_call_set_mode(sc->m, sc->call, MEDIA_MODE_SIMULTANEOUS,
 					     sc->pa[CUST].leg, sc->pa[AGENT].leg,
 					     sc->pa[INTERP].leg), 0);
@@ -815,9 +857,14 @@ static void test_mode_switch(void **state)
 			assert_int_equal(st->seq_back, 0);
 			assert_int_equal(st->ts_back, 0);
 		}
-		/* the primary audio stream carried the mix twice: a marker on each switch */
+		/* the customer's and agent's primary audio carried the mix twice: a marker on each
+		 * switch; the interpreter's was forwarded throughout, the switches did not touch it */
 		struct rx_stream *p = rx_primary(sc, r, false);
-		assert_true(p->markers >= 5);
+		printf("%c primary audio: %llu markers\n", tag[r], (unsigned long long)p->markers);
+		if (r == INTERP)
+			assert_true(p->markers <= 1);
+		else
+			assert_true(p->markers >= 5);
 	}
 	/* ends consecutive: everyone hears everyone again at full level */
 	collect(sc, &cust_pair);

@@ -509,6 +509,60 @@ static void test_distinct_mixes(void **state)
 	mem_deref(mx);
 }
 
+/* Simultaneous mode with the interpreter as a source only (nout 2, cmix.c's configuration): the
+ * customer's and agent's mixes are those of the three-output mixer, byte for byte, with two
+ * encodes per tick instead of three. */
+static void test_interp_source_only(void **state)
+{
+	(void)state;
+	struct mixer *full = mixer_new(3, 3), *two = mixer_new(3, 2);
+	struct mixer_stats st;
+
+	interp_tones();
+	assert_int_equal(mixer_set_interpretation(two, CUSTOMER, AGENT, INTERP), 0);
+	assert_int_equal(mixer_set_interpretation(full, CUSTOMER, AGENT, INTERP), 0);
+	assert_int_equal(mixer_set_interpretation(two, CUSTOMER, INTERP, AGENT), EINVAL);
+	assert_int_equal(mixer_set_interpretation(two, INTERP, AGENT, CUSTOMER), EINVAL);
+	mixer_get_stats(two, &st);
+	assert_int_equal(st.groups, 2);
+	for (int t = 0; t < 100; t++) {
+		const uint8_t *o3[MIXER_MAX_OUT], *o2[MIXER_MAX_OUT];
+		size_t l3[MIXER_MAX_OUT], l2[MIXER_MAX_OUT];
+		for (unsigned j = 0; j < 3; j++) {
+			uint8_t pkt[1500];
+			int len;
+			if (j == INTERP && t < 50)
+				continue;
+			len = tone_packet(&tones[j], pkt, FRAME);
+			assert_int_equal(mixer_put(full, j, pkt, (size_t)len), 0);
+			assert_int_equal(mixer_put(two, j, pkt, (size_t)len), 0);
+		}
+		assert_int_equal(mixer_tick(full, o3, l3), 0);
+		assert_int_equal(mixer_tick(two, o2, l2), 0);
+		for (unsigned i = 0; i < 2; i++) {
+			assert_true(l2[i] > 0);
+			assert_int_equal(l2[i], l3[i]);
+			assert_memory_equal(o2[i], o3[i], l2[i]);
+			assert_memory_equal(mixer_pcm(two, i), mixer_pcm(full, i),
+					    FRAME * sizeof(int16_t));
+		}
+		assert_true(o2[0] != o2[1]);
+	}
+	assert_null(mixer_pcm(two, INTERP));
+	mixer_get_stats(two, &st);
+	assert_int_equal(st.ticks, 100);
+	assert_int_equal(st.encodes, 200);
+	assert_int_equal(st.src[INTERP].frames, 50);
+	mixer_get_stats(full, &st);
+	assert_int_equal(st.encodes, 300);
+	printf("# interpreter as a source only: the same two mixes, 200 encodes in 100 ticks "
+	       "(300 with its own mix)\n");
+	for (unsigned i = 0; i < 3; i++)
+		tone_free(&tones[i]);
+	mem_deref(two);
+	mem_deref(full);
+}
+
 static void test_rules(void **state)
 {
 	(void)state;
@@ -565,6 +619,7 @@ int main(void)
 		cmocka_unit_test(test_loss),
 		cmocka_unit_test(test_packet_durations),
 		cmocka_unit_test(test_distinct_mixes),
+		cmocka_unit_test(test_interp_source_only),
 		cmocka_unit_test(test_rules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
