@@ -8,11 +8,11 @@
 // two parties (one pair of receive-only transceivers beyond the first), placed by the streams
 // map rapportd sends (CallMedia).
 
-import { CallMedia, LocalMedia, RapportClient, mediaErrorText } from '/lib/rapport.mjs';
+import { CallMedia, LocalMedia, RapportClient } from '/lib/rapport.mjs';
 import { ChatView } from '/lib/chat.mjs';
 import { CallControls, VideoStage } from '/lib/callui.mjs';
 import { setText } from '/lib/dom.mjs';
-import { bindStaffSession } from '/lib/staff.mjs';
+import { bindRingButtons, bindStaffSession } from '/lib/staff.mjs';
 
 const $ = (id) => document.getElementById(id);
 const ui = {};
@@ -115,27 +115,7 @@ function endMedia() {
 
 /* ------------------------------------------------------------------ actions */
 
-ui.accept.addEventListener('click', async () => {
-  if (focus.phase !== 'ring') return;
-  const call = focus.call;
-  ui.accept.disabled = true;
-  ui.decline.disabled = true;
-  try {
-    await local.get();
-  } catch (err) {
-    setText(ui.detail, mediaErrorText(err));
-    ui.accept.disabled = false;
-    ui.decline.disabled = false;
-    return;
-  }
-  client.request('accept', { call }).catch((err) => {
-    if (focus.call === call) setText(ui.detail, `Could not accept: ${err.message}`);
-  });
-});
-
-ui.decline.addEventListener('click', () => {
-  if (focus.phase === 'ring') client.send('decline', { call: focus.call });
-});
+bindRingButtons({ client, ui, local, focus });
 
 function leave() {
   if (focus.phase === 'call') client.send('hangup', { call: focus.call });

@@ -14,7 +14,11 @@
 //   onLoggedIn(logged_in)      after signing in: the page's own lines and its idle view
 //                              (unless logged_in names a call: its state follows)
 // and gets back { me, showSignin, setStatus }; me is { username, status, signingIn }.
+//
+// bindRingButtons: Accept (camera and microphone first, so a refusal is told before rapportd
+// hears of it) and Decline of the ring on the screen (focus: { call, phase }).
 
+import { mediaErrorText } from './rapport.mjs';
 import { setText } from './dom.mjs';
 
 export function bindStaffSession({ client, ui, show, setView, clearFocus, busy, onOpen, onLoggedIn }) {
@@ -120,4 +124,28 @@ export function bindStaffSession({ client, ui, show, setView, clearFocus, busy, 
   });
 
   return { me, showSignin, setStatus };
+}
+
+export function bindRingButtons({ client, ui, local, focus }) {
+  ui.accept.addEventListener('click', async () => {
+    if (focus.phase !== 'ring') return;
+    const call = focus.call;
+    ui.accept.disabled = true;
+    ui.decline.disabled = true;
+    try {
+      await local.get();
+    } catch (err) {
+      setText(ui.detail, mediaErrorText(err));
+      ui.accept.disabled = false;
+      ui.decline.disabled = false;
+      return;
+    }
+    client.request('accept', { call }).catch((err) => {
+      if (focus.call === call) setText(ui.detail, `Could not accept: ${err.message}`);
+    });
+  });
+
+  ui.decline.addEventListener('click', () => {
+    if (focus.phase === 'ring') client.send('decline', { call: focus.call });
+  });
 }
