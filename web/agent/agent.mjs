@@ -8,7 +8,7 @@ import { CallMedia, LocalMedia, RapportClient } from '/lib/rapport.mjs';
 import { ChatView } from '/lib/chat.mjs';
 import { CallControls, VideoStage } from '/lib/callui.mjs';
 import { setText } from '/lib/dom.mjs';
-import { bindRingButtons, bindStaffSession } from '/lib/staff.mjs';
+import { bindRingButtons, bindStaffSession, ringCountdown } from '/lib/staff.mjs';
 import { renderEarlier } from './earlier.mjs';
 import { InterpreterPanel } from './interp.mjs';
 
@@ -162,22 +162,8 @@ client.on('ring', (msg) => {
   ui.decline.disabled = false;
   setView('ring');
   show('Ringing', `${focus.name} would like to talk.`);
-  countdown(msg.timeout_s);
+  focus.ringTimer = ringCountdown(ui.ringCountdown, msg.timeout_s);
 });
-
-function countdown(seconds) {
-  if (!seconds) {
-    setText(ui.ringCountdown, '');
-    return;
-  }
-  const end = Date.now() + seconds * 1000;
-  const tick = () => {
-    const left = Math.max(0, Math.ceil((end - Date.now()) / 1000));
-    setText(ui.ringCountdown, `Answer within ${left} second${left === 1 ? '' : 's'}.`);
-  };
-  tick();
-  focus.ringTimer = setInterval(tick, 1000);
-}
 
 client.on('ring_cancelled', (msg) => {
   if (msg.call !== focus.call || focus.phase !== 'ring') return;

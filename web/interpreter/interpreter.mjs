@@ -12,7 +12,7 @@ import { CallMedia, LocalMedia, RapportClient } from '/lib/rapport.mjs';
 import { ChatView } from '/lib/chat.mjs';
 import { CallControls, VideoStage } from '/lib/callui.mjs';
 import { setText } from '/lib/dom.mjs';
-import { bindRingButtons, bindStaffSession } from '/lib/staff.mjs';
+import { bindRingButtons, bindStaffSession, ringCountdown } from '/lib/staff.mjs';
 
 const $ = (id) => document.getElementById(id);
 const ui = {};
@@ -146,22 +146,8 @@ client.on('ring', (msg) => {
   ui.decline.disabled = false;
   setView('ring');
   show('Ringing', `${focus.agent} is in a call with ${focus.customer} and needs an interpreter.`);
-  countdown(msg.timeout_s);
+  focus.ringTimer = ringCountdown(ui.ringCountdown, msg.timeout_s);
 });
-
-function countdown(seconds) {
-  if (!seconds) {
-    setText(ui.ringCountdown, '');
-    return;
-  }
-  const end = Date.now() + seconds * 1000;
-  const tick = () => {
-    const left = Math.max(0, Math.ceil((end - Date.now()) / 1000));
-    setText(ui.ringCountdown, `Answer within ${left} second${left === 1 ? '' : 's'}.`);
-  };
-  tick();
-  focus.ringTimer = setInterval(tick, 1000);
-}
 
 client.on('ring_cancelled', (msg) => {
   if (msg.call !== focus.call || focus.phase !== 'ring') return;

@@ -17,6 +17,7 @@
 //
 // bindRingButtons: Accept (camera and microphone first, so a refusal is told before rapportd
 // hears of it) and Decline of the ring on the screen (focus: { call, phase }).
+// ringCountdown: "Answer within N seconds." in el, each second; returns the interval to clear.
 
 import { mediaErrorText } from './rapport.mjs';
 import { setText } from './dom.mjs';
@@ -148,4 +149,18 @@ export function bindRingButtons({ client, ui, local, focus }) {
   ui.decline.addEventListener('click', () => {
     if (focus.phase === 'ring') client.send('decline', { call: focus.call });
   });
+}
+
+export function ringCountdown(el, seconds) {
+  if (!seconds) {
+    setText(el, '');
+    return null;
+  }
+  const end = Date.now() + seconds * 1000;
+  const tick = () => {
+    const left = Math.max(0, Math.ceil((end - Date.now()) / 1000));
+    setText(el, `Answer within ${left} second${left === 1 ? '' : 's'}.`);
+  };
+  tick();
+  return setInterval(tick, 1000);
 }
