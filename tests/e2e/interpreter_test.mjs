@@ -105,7 +105,7 @@ function checkContinuity(what, before, after) {
     if (!b || !a) fail(`${side}: no customer–agent video to compare ${what}`);
     if (a.pc !== b.pc || a.pcs !== b.pcs) fail(`${side}: ${what} made a new RTCPeerConnection (pc#${b.pc}/${b.pcs} → pc#${a.pc}/${a.pcs})`);
     if (a.ssrc !== b.ssrc) fail(`${side}: the customer–agent stream changed SSRC ${what}: ${fmt(b)} → ${fmt(a)}`);
-    if (a.framesDecoded <= b.framesDecoded + FRAMES) fail(`${side}: video stalled ${what}: ${fmt(b)} → ${fmt(a)}`);
+    if (a.framesDecoded < b.framesDecoded + FRAMES) fail(`${side}: video stalled ${what}: ${fmt(b)} → ${fmt(a)}`);
     const frozen = a.totalFreezesDuration - b.totalFreezesDuration;
     if (frozen >= MAX_FREEZE_S) fail(`${side}: video froze ${frozen.toFixed(2)} s ${what}: ${fmt(b)} → ${fmt(a)}`);
     log(`  ${side} ${what}: +${a.framesDecoded - b.framesDecoded} frames, +${a.freezeCount - b.freezeCount} freezes ` +
