@@ -11,6 +11,7 @@
 #include "media/srtp_session.h"
 
 #include "base/log.h"
+#include "media/srtp_gcm.h"
 #include "base/mem.h"
 
 #include <errno.h>
@@ -73,7 +74,8 @@ static int srtp_session_errno(srtp_err_status_t st)
  * the largest single item of the relay's profile (20% of its samples at 150 av calls). So
  * NSS is opened here first, the same way but optimised for time (1024 buckets), and kept
  * open for the life of the process; libsrtp2's own contexts then join it. Harmless when
- * libsrtp2 uses OpenSSL instead. */
+ * libsrtp2 uses OpenSSL instead. Since AES-GCM moved to media/srtp_gcm.c (OpenSSL), NSS
+ * serves only AES_CM_128_HMAC_SHA1_80 legs and the fallback when srtp_gcm cannot install. */
 static void srtp_session_nss_init(void)
 {
 #ifdef RAPPORT_HAVE_NSS
@@ -90,8 +92,12 @@ static void srtp_session_init_once(void)
 	srtp_session_nss_init();
 	srtp_err_status_t st = srtp_init();
 	srtp_session_init_err = srtp_session_errno(st);
-	if (st != srtp_err_status_ok)
+	if (st != srtp_err_status_ok) {
 		log_error("libsrtp2 initialisation failed (status %d)", (int)st);
+		return;
+	}
+	if (srtp_gcm_install() != 0)
+		log_warn("AES-GCM stays on libsrtp2's own implementation (slower)");
 }
 
 int srtp_session_global_init(void)

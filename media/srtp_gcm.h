@@ -1,0 +1,21 @@
+/* srtp_gcm: AES-GCM (128 and 256) for libsrtp2, on OpenSSL's EVP.
+ *
+ * Debian's libsrtp2 does AES-GCM through NSS, which builds a PKCS#11 context, runs the AES
+ * key schedule and the GHASH set-up, takes locks and allocates for every packet: about
+ * 2 µs per 1200-byte packet, most of the relay's cost per forwarded packet. libsrtp2 lets a
+ * program put its own implementation of a cipher type in (srtp_replace_cipher_type(), public
+ * in <srtp2/cipher.h>): this one keeps one EVP_CIPHER_CTX per libsrtp cipher, keyed once,
+ * and per packet only sets the IV. libsrtp2 still does all of SRTP (key derivation, IVs,
+ * replay, streams); only the block cipher underneath changes.
+ *
+ * libsrtp2 checks the implementation when it is installed: it must pass the known-answer
+ * tests of the type it replaces as well as its own (RFC 7714's test vectors for 128 bits). */
+#ifndef MEDIA_SRTP_GCM_H
+#define MEDIA_SRTP_GCM_H
+
+/* Replaces libsrtp2's AES-GCM cipher types. Call after srtp_init(), from one thread, before
+ * any SRTP session exists (a session keeps the implementation it was created with). 0, or
+ * an errno-style code (the old implementation then stays in place). */
+int srtp_gcm_install(void);
+
+#endif
