@@ -23,53 +23,6 @@
 #define WORKER_TICK_US 20000u        /* housekeeping: DTLS, RTCP, consent */
 #define WORKER_SOCKBUF (4 << 20)
 
-/* --- transmit batch --- */
-
-void worker_tx_flush(struct worker *w)
-{
-	unsigned off = 0;
-	while (off < w->ntx) {
-		int n = sendmmsg(w->fd, &w->tx_msg[off], w->ntx - off, MSG_DONTWAIT);
-		if (n <= 0) {
-			if (n < 0 && errno == EINTR)
-				continue;
-			/* the datagram at off cannot go (EAGAIN, unreachable, ...): drop it alone */
-			w->cnt.tx_errors++;
-			log_limited(LOG_WARN, "sendmmsg: %s", strerror(errno));
-			off++;
-			continue;
-		}
-		w->cnt.tx_datagrams += (unsigned)n;
-		off += (unsigned)n;
-	}
-	w->ntx = 0;
-}
-
-uint8_t *worker_tx_slot(struct worker *w)
-{
-	if (w->ntx == WORKER_TX_BATCH)
-		worker_tx_flush(w);
-	return w->tx_buf[w->ntx];
-}
-
-void worker_tx_commit(struct worker *w, size_t len, const struct sockaddr *dest)
-{
-	unsigned i = w->ntx++;
-	socklen_t alen = dest->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-						     : sizeof(struct sockaddr_in);
-	memcpy(&w->tx_addr[i], dest, alen);
-	w->tx_iov[i].iov_len = len;
-	w->tx_msg[i].msg_hdr.msg_namelen = alen;
-}
-
-void worker_send(struct worker *w, const uint8_t *data, size_t len, const struct sockaddr *dest)
-{
-	if (len > WORKER_PKT_CAP)
-		return;
-	memcpy(worker_tx_slot(w), data, len);
-	worker_tx_commit(w, len, dest);
-}
-
 /* --- lookups --- */
 
 struct leg *worker_leg_by_ufrag(struct worker *w, const char *ufrag)
@@ -364,12 +317,7 @@ static void worker_init_msgs(struct worker *w)
 		w->rx_msg[i].msg_hdr.msg_iovlen = 1;
 		w->rx_msg[i].msg_hdr.msg_name = &w->rx_addr[i];
 	}
-	for (unsigned i = 0; i < WORKER_TX_BATCH; i++) {
-		w->tx_iov[i].iov_base = w->tx_buf[i];
-		w->tx_msg[i].msg_hdr.msg_iov = &w->tx_iov[i];
-		w->tx_msg[i].msg_hdr.msg_iovlen = 1;
-		w->tx_msg[i].msg_hdr.msg_name = &w->tx_addr[i];
-	}
+	worker_tx_init(w);
 }
 
 static void *worker_main(void *arg)

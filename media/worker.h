@@ -4,7 +4,8 @@
  *
  * Packet path: recvmmsg a batch → demultiplex by first byte (RFC 7983) → leg by source
  * address (addrmap), or by STUN USERNAME for an address not seen yet → leg handlers, which
- * queue outgoing datagrams in the worker's transmit batch → one sendmmsg per batch. */
+ * queue outgoing datagrams in the worker's transmit batch → one sendmmsg per batch, runs of
+ * datagrams to one destination going as one UDP GSO send. */
 #ifndef MEDIA_WORKER_H
 #define MEDIA_WORKER_H
 #include <pthread.h>
@@ -22,6 +23,11 @@
 
 struct media;
 struct mcall;
+
+union worker_gso_cmsg {          /* room for one UDP_SEGMENT control message */
+	char buf[CMSG_SPACE(sizeof(uint16_t))];
+	struct cmsghdr align;
+};
 
 enum worker_cmd_type { WCMD_CALL_CREATE, WCMD_CALL_DESTROY, WCMD_LEG_CREATE, WCMD_LEG_DESTROY,
 		       WCMD_LEG_STATS, WCMD_LEG_UPDATE, WCMD_LEG_ROUTES, WCMD_CALL_MODE,
@@ -50,6 +56,7 @@ struct worker_sync {
 
 struct worker_counters {
 	uint64_t rx_datagrams, tx_datagrams, tx_errors;
+	uint64_t tx_gso_datagrams;  /* of tx_datagrams, sent in UDP GSO groups */
 	uint64_t rx_unknown_addr;   /* DTLS/RTP from an address that passed no check */
 	uint64_t rx_unknown_ufrag;  /* STUN for no leg here */
 	uint64_t rx_unclassified;   /* first byte outside every RFC 7983 range */
@@ -81,14 +88,21 @@ struct worker {
 	struct sockaddr_storage tx_addr[WORKER_TX_BATCH];
 	uint8_t tx_buf[WORKER_TX_BATCH][WORKER_PKT_CAP];
 	unsigned ntx;
+	/* the batch as flushed: runs to one destination as one UDP GSO send (media/worker_tx.c) */
+	struct mmsghdr tx_grp_msg[WORKER_TX_BATCH];
+	union worker_gso_cmsg tx_grp_cmsg[WORKER_TX_BATCH];
+	uint8_t tx_grp_first[WORKER_TX_BATCH], tx_grp_n[WORKER_TX_BATCH];
+	bool tx_gso_off;             /* the kernel or the route refused GSO: plain sends */
 };
 
 int worker_start(struct worker **wp, struct media *m, unsigned idx);
 void worker_stop(struct worker *w);                 /* joins the thread, frees everything */
 int worker_post(struct worker *w, struct worker_cmd *cmd); /* takes over cmd */
 
-/* Transmit batch: the next free slot's buffer (WORKER_PKT_CAP bytes), flushing first if the
- * batch is full; commit it with its length and destination. */
+/* Transmit batch (media/worker_tx.c), sent from w->fd: worker_tx_init once, then the next
+ * free slot's buffer (WORKER_PKT_CAP bytes), flushing first if the batch is full; commit it
+ * with its length and destination. */
+void worker_tx_init(struct worker *w);
 uint8_t *worker_tx_slot(struct worker *w);
 void worker_tx_commit(struct worker *w, size_t len, const struct sockaddr *dest);
 void worker_tx_flush(struct worker *w);
