@@ -95,20 +95,14 @@ static void worker_dispatch(struct worker *w, uint8_t *buf, size_t len,
 static void worker_on_readable(int fd, uint32_t events, void *arg)
 {
 	struct worker *w = arg;
+	(void)fd;
 	(void)events;
 	for (;;) {
-		for (unsigned i = 0; i < WORKER_RX_BATCH; i++) {
-			w->rx_iov[i].iov_len = WORKER_PKT_CAP - 64; /* keep room for the SRTP trailer */
-			w->rx_msg[i].msg_hdr.msg_namelen = sizeof(w->rx_addr[i]);
-		}
-		int n = recvmmsg(fd, w->rx_msg, WORKER_RX_BATCH, MSG_DONTWAIT, NULL);
+		int n = worker_rx_batch(w);
 		if (n <= 0)
 			break;
 		w->now_us = clock_us();
-		w->cnt.rx_datagrams += (unsigned)n;
-		for (int i = 0; i < n; i++)
-			worker_dispatch(w, w->rx_buf[i], w->rx_msg[i].msg_len,
-					(const struct sockaddr *)&w->rx_addr[i]);
+		worker_rx_each(w, n, worker_dispatch);
 		worker_tx_flush(w);
 		if (n < WORKER_RX_BATCH)
 			break;
@@ -311,12 +305,7 @@ static int worker_bind(struct worker *w, const char *ip, uint16_t lo, uint16_t h
 
 static void worker_init_msgs(struct worker *w)
 {
-	for (unsigned i = 0; i < WORKER_RX_BATCH; i++) {
-		w->rx_iov[i].iov_base = w->rx_buf[i];
-		w->rx_msg[i].msg_hdr.msg_iov = &w->rx_iov[i];
-		w->rx_msg[i].msg_hdr.msg_iovlen = 1;
-		w->rx_msg[i].msg_hdr.msg_name = &w->rx_addr[i];
-	}
+	worker_rx_init(w);
 	worker_tx_init(w);
 }
 
@@ -360,6 +349,8 @@ int worker_start(struct worker **wp, struct media *m, unsigned idx)
 	if (!err) err = loop_alloc(&w->loop);
 	if (!err) err = mqueue_alloc_loop(&w->cmdq, w->loop, worker_on_cmd, w);
 	if (!err) err = worker_bind(w, m->bind_ip, m->port_min, m->port_max);
+	if (!err)
+		worker_rx_gro(w);
 	if (!err) err = loop_fd_add(w->loop, w->fd, EPOLLIN, worker_on_readable, w);
 	if (err)
 		goto out;

@@ -2,7 +2,7 @@
  * placed on it; nothing else touches them. The controlling thread talks to it only through
  * worker_cmd messages on its queue.
  *
- * Packet path: recvmmsg a batch → demultiplex by first byte (RFC 7983) → leg by source
+ * Packet path: recvmmsg a batch (UDP GRO runs split back into datagrams) → demultiplex by first byte (RFC 7983) → leg by source
  * address (addrmap), or by STUN USERNAME for an address not seen yet → leg handlers, which
  * queue outgoing datagrams in the worker's transmit batch → one sendmmsg per batch, runs of
  * datagrams to one destination going as one UDP GSO send. */
@@ -20,12 +20,19 @@
 #define WORKER_RX_BATCH 32
 #define WORKER_TX_BATCH 64
 #define WORKER_PKT_CAP 1600   /* MTU-sized packet + SRTP trailer + headroom */
+#define WORKER_PKT_MAX (WORKER_PKT_CAP - 64) /* largest datagram taken: room for a trailer */
+#define WORKER_RX_CAP 65536   /* one received message: a UDP GRO run of datagrams */
 
 struct media;
 struct mcall;
 
 union worker_gso_cmsg {          /* room for one UDP_SEGMENT control message */
 	char buf[CMSG_SPACE(sizeof(uint16_t))];
+	struct cmsghdr align;
+};
+
+union worker_gro_cmsg {          /* room for one UDP_GRO control message */
+	char buf[CMSG_SPACE(sizeof(int))];
 	struct cmsghdr align;
 };
 
@@ -57,6 +64,8 @@ struct worker_sync {
 struct worker_counters {
 	uint64_t rx_datagrams, tx_datagrams, tx_errors;
 	uint64_t tx_gso_datagrams;  /* of tx_datagrams, sent in UDP GSO groups */
+	uint64_t rx_gro_datagrams;  /* of rx_datagrams, received in UDP GRO runs */
+	uint64_t rx_oversize;       /* datagrams longer than WORKER_PKT_MAX, dropped */
 	uint64_t rx_unknown_addr;   /* DTLS/RTP from an address that passed no check */
 	uint64_t rx_unknown_ufrag;  /* STUN for no leg here */
 	uint64_t rx_unclassified;   /* first byte outside every RFC 7983 range */
@@ -78,10 +87,13 @@ struct worker {
 	uint64_t now_us;             /* refreshed once per received batch and per timer */
 	struct worker_counters cnt;
 
+	/* the receive batch (media/worker_rx.c): a message may hold a UDP GRO run */
 	struct mmsghdr rx_msg[WORKER_RX_BATCH];
 	struct iovec rx_iov[WORKER_RX_BATCH];
 	struct sockaddr_storage rx_addr[WORKER_RX_BATCH];
-	uint8_t rx_buf[WORKER_RX_BATCH][WORKER_PKT_CAP];
+	union worker_gro_cmsg rx_cmsg[WORKER_RX_BATCH];
+	uint8_t rx_buf[WORKER_RX_BATCH][WORKER_RX_CAP];
+	uint8_t rx_seg[WORKER_PKT_CAP];  /* one datagram of a run, with room after it */
 
 	struct mmsghdr tx_msg[WORKER_TX_BATCH];
 	struct iovec tx_iov[WORKER_TX_BATCH];
@@ -98,6 +110,18 @@ struct worker {
 int worker_start(struct worker **wp, struct media *m, unsigned idx);
 void worker_stop(struct worker *w);                 /* joins the thread, frees everything */
 int worker_post(struct worker *w, struct worker_cmd *cmd); /* takes over cmd */
+
+/* Receive batch (media/worker_rx.c), from w->fd: worker_rx_init once, worker_rx_gro once
+ * w->fd is open (asks the kernel for UDP GRO; 0, or an errno and datagrams come one by one),
+ * then worker_rx_batch() reads up to WORKER_RX_BATCH messages (their count,
+ * 0 when none, or -1) and worker_rx_each() hands every datagram in them to h, one at a time,
+ * with WORKER_PKT_CAP - len bytes of room after it; h must be done with the bytes when it
+ * returns. */
+typedef void (worker_rx_h)(struct worker *w, uint8_t *buf, size_t len, const struct sockaddr *from);
+void worker_rx_init(struct worker *w);
+int worker_rx_gro(struct worker *w);
+int worker_rx_batch(struct worker *w);
+void worker_rx_each(struct worker *w, int n, worker_rx_h *h);
 
 /* Transmit batch (media/worker_tx.c), sent from w->fd: worker_tx_init once, then the next
  * free slot's buffer (WORKER_PKT_CAP bytes), flushing first if the batch is full; commit it
