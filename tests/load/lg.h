@@ -155,6 +155,8 @@ int lg_legs_connect(struct lg *lg, struct lg_call *c, unsigned mask, unsigned ti
  * due and run the legs' timers */
 void lg_pump(struct lg *lg, int max_ms);
 int lg_io_add(struct lg *lg, int fd, struct lg_io *io);
+/* the same, edge-triggered: for handlers that read until the fd would block (legs) */
+int lg_io_add_edge(struct lg *lg, int fd, struct lg_io *io);
 void lg_io_del(struct lg *lg, int fd);
 /* start a leg's send schedule (random phase), or stop every schedule */
 int lg_leg_start_sending(struct lg *lg, struct lg_leg *l);

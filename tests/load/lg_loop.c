@@ -21,6 +21,15 @@ int lg_io_add(struct lg *lg, int fd, struct lg_io *io)
 	return epoll_ctl(lg->epfd, EPOLL_CTL_ADD, fd, &ev) ? errno : 0;
 }
 
+/* Edge-triggered: epoll reports the fd once per arrival instead of polling every readable fd
+ * again on the next epoll_wait (a sock_poll per leg per wake-up, a tenth of the epoll cost at
+ * 400 calls). Its handler must read until the queue is empty, as peer_recv does. */
+int lg_io_add_edge(struct lg *lg, int fd, struct lg_io *io)
+{
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.ptr = io};
+	return epoll_ctl(lg->epfd, EPOLL_CTL_ADD, fd, &ev) ? errno : 0;
+}
+
 void lg_io_del(struct lg *lg, int fd)
 {
 	epoll_ctl(lg->epfd, EPOLL_CTL_DEL, fd, NULL);

@@ -165,7 +165,7 @@ static int lg_call_alloc_legs(struct lg *lg, struct lg_call *c)
 		peer_set_media(l->p, plan[i].offer[PEER_AUDIO], plan[i].offer[PEER_VIDEO]);
 		peer_set_recvonly(l->p, plan[i].recvonly[PEER_AUDIO], plan[i].recvonly[PEER_VIDEO]);
 		peer_set_auto_nack(l->p, true);
-		if ((e = lg_io_add(lg, peer_fd(l->p), &l->io)))
+		if ((e = lg_io_add_edge(lg, peer_fd(l->p), &l->io)))
 			return e;
 		l->io_added = true;
 		peer_set_rx_sample(l->p, lg->o.unprotect_every);
