@@ -136,6 +136,7 @@ struct lg {
 	struct lg_sched_ev *heap;        /* min-heap on due_us */
 	size_t nheap, heapcap;
 	uint64_t next_tick_us, next_be_tick_us;
+	int grid_fd;                     /* the send grid's periodic timer, -1: not armed */
 	uint32_t rng;
 	/* the measured window */
 	bool measuring;
@@ -161,6 +162,7 @@ void lg_io_del(struct lg *lg, int fd);
 /* start a leg's send schedule (random phase), or stop every schedule */
 int lg_leg_start_sending(struct lg *lg, struct lg_leg *l);
 void lg_stop_sending(struct lg *lg);
+void lg_grid_timer_stop(struct lg *lg);
 
 /* report.c: what is sampled at the edges of the measured window */
 struct lg_sample {

@@ -313,6 +313,7 @@ static void lg_teardown(struct lg *lg)
 		lg->be->close(lg, lg->bstate);
 	free(lg->calls);
 	free(lg->heap);
+	lg_grid_timer_stop(lg);
 	frames_free(lg->fr);
 	mem_deref(lg->cert);
 	if (lg->epfd >= 0)
@@ -354,7 +355,7 @@ static int lg_init(struct lg *lg)
 
 int main(int argc, char **argv)
 {
-	struct lg lg = {.epfd = -1};
+	struct lg lg = {.epfd = -1, .grid_fd = -1};
 	struct lg_run run = {.relay_pid = -1};
 	if (argc == 5 && !strcmp(argv[1], "--relay-child"))
 		return inproc_child_main(atoi(argv[2]), atoi(argv[3]), argv[4]);
