@@ -113,7 +113,7 @@ struct lg_opts {
 	 * and a context switch each: a quarter of its profile at 150 av calls). The coarser the
 	 * grid, the burstier the relay's input (all legs due in one step arrive together). */
 	unsigned send_grid_us;
-	bool no_gso;                     /* video frames by sendmmsg, not UDP GSO (peer_tx.c) */
+	bool gso;                        /* video frames by UDP GSO, not sendmmsg (peer_tx.c) */
 };
 
 /* a send due: audio packet or video frame of one leg */

@@ -63,8 +63,9 @@ static void lg_usage(void)
 		"                                rest count for loss from their header (default 8)\n"
 		"  --send-grid-us N              run the send schedule on an N us grid (default 250;\n"
 		"                                0: wake for every due packet)\n"
-		"  --no-gso                      send a video frame's packets with sendmmsg instead of\n"
-		"                                one UDP GSO send (the relay gets the same datagrams)\n"
+		"  --gso                         send a video frame's packets in one UDP GSO send instead\n"
+		"                                of sendmmsg (the same datagrams reach the relay, but as\n"
+		"                                segments: see docs/performance.md)\n"
 		"  --label TEXT --quiet\n");
 }
 
@@ -89,7 +90,7 @@ static int lg_parse_opts(struct lg_opts *o, int argc, char **argv)
 		{"agent-pass", 1, 0, 'x'}, {"relay-cpu", 1, 0, 'C'}, {"interp-user", 1, 0, 'i'},
 		{"language", 1, 0, 'g'}, {"unprotect-every", 1, 0, 'U'}, {"send-grid-us", 1, 0, 'G'},
 		{"relay-prio", 1, 0, 'R'}, {"label", 1, 0, 'l'}, {"quiet", 0, 0, 'q'},
-		{"no-gso", 0, 0, 'S'},
+		{"gso", 0, 0, 'S'},
 		{"help", 0, 0, 'h'}, {0, 0, 0, 0}};
 	*o = (struct lg_opts){.backend = "inproc", .host = "127.0.0.1", .bind_ip = "127.0.0.1",
 			      .calls = 1, .scenario = LG_SC_AV, .video_kbps = 1000,
@@ -122,7 +123,7 @@ static int lg_parse_opts(struct lg_opts *o, int argc, char **argv)
 		case 'q': o->quiet = true; break;
 		case 'U': o->unprotect_every = (unsigned)atoi(optarg); break;
 		case 'G': o->send_grid_us = (unsigned)atoi(optarg); break;
-		case 'S': o->no_gso = true; break;
+		case 'S': o->gso = true; break;
 		default: return EINVAL;
 		}
 	}
@@ -334,7 +335,7 @@ static int lg_init(struct lg *lg)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	signal(SIGPIPE, SIG_IGN);
-	peer_tx_set_gso(!lg->o.no_gso);
+	peer_tx_set_gso(lg->o.gso);
 	lg->rng = (uint32_t)getpid() * 2654435761u;
 	lg->epfd = epoll_create1(EPOLL_CLOEXEC);
 	lg->calls = calloc(lg->o.calls, sizeof(*lg->calls));

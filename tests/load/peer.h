@@ -99,7 +99,7 @@ int peer_send_media(struct peer *p, enum peer_kind kind, const uint8_t *payload,
  * UDP GSO datagram the kernel cuts into the packets, or one sendmmsg (peer_tx.c) */
 void peer_tx_begin(struct peer *p);
 void peer_tx_flush(void);
-/* UDP GSO for the batch (default on; off: sendmmsg), for this thread */
+/* UDP GSO for the batch (default off: sendmmsg), for this thread */
 void peer_tx_set_gso(bool on);
 /* true once per keyframe request (PLI/FIR) received since the last call */
 bool peer_take_keyframe_request(struct peer *p);

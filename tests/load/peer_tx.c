@@ -7,8 +7,12 @@
  * into the same datagrams a sendmmsg would have sent, each with its own UDP header, before it
  * reaches the receiving socket. The relay under test receives exactly what it received before
  * (the same datagrams, in the same order, from the same address); the generator pays the IP
- * path once per frame instead of once per packet. When the kernel or the route cannot segment
- * (or peer_tx_set_gso(false)), the batch goes out with sendmmsg as before.
+ * path once per frame instead of once per packet. When the kernel or the route cannot segment,
+ * the batch goes out with sendmmsg as before.
+ *
+ * Off by default (peer_tx_set_gso): the relay then receives the segments of a GSO datagram
+ * (page-fragment skbs, not the linear ones a loopback sendmmsg delivers), and whether that
+ * changes the relay's own cost per packet is not settled (see docs/performance.md).
  *
  * Ownership: one batch per thread (peers are single-threaded); it borrows the peer it was
  * begun on until the flush and copies the packets into its own buffers. */
@@ -30,8 +34,8 @@ static _Thread_local struct {
 	uint8_t buf[PEER_TX_BATCH][PEER_BUF];
 } peer_txb;
 
-/* on until turned off, or until the kernel refused a GSO send once */
-static _Thread_local bool peer_gso_off;
+/* off until turned on; off again for good once the kernel refused a GSO send */
+static _Thread_local bool peer_gso_off = true;
 
 void peer_tx_set_gso(bool on) { peer_gso_off = !on; }
 
