@@ -113,6 +113,7 @@ struct lg_opts {
 	 * and a context switch each: a quarter of its profile at 150 av calls). The coarser the
 	 * grid, the burstier the relay's input (all legs due in one step arrive together). */
 	unsigned send_grid_us;
+	bool gso;                        /* video frames by UDP GSO, not sendmmsg (peer_tx.c) */
 };
 
 /* a send due: audio packet or video frame of one leg */
@@ -135,6 +136,7 @@ struct lg {
 	struct lg_sched_ev *heap;        /* min-heap on due_us */
 	size_t nheap, heapcap;
 	uint64_t next_tick_us, next_be_tick_us;
+	int grid_fd;                     /* the send grid's periodic timer, -1: not armed */
 	uint32_t rng;
 	/* the measured window */
 	bool measuring;
@@ -154,10 +156,13 @@ int lg_legs_connect(struct lg *lg, struct lg_call *c, unsigned mask, unsigned ti
  * due and run the legs' timers */
 void lg_pump(struct lg *lg, int max_ms);
 int lg_io_add(struct lg *lg, int fd, struct lg_io *io);
+/* the same, edge-triggered: for handlers that read until the fd would block (legs) */
+int lg_io_add_edge(struct lg *lg, int fd, struct lg_io *io);
 void lg_io_del(struct lg *lg, int fd);
 /* start a leg's send schedule (random phase), or stop every schedule */
 int lg_leg_start_sending(struct lg *lg, struct lg_leg *l);
 void lg_stop_sending(struct lg *lg);
+void lg_grid_timer_stop(struct lg *lg);
 
 /* report.c: what is sampled at the edges of the measured window */
 struct lg_sample {

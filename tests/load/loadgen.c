@@ -63,6 +63,9 @@ static void lg_usage(void)
 		"                                rest count for loss from their header (default 8)\n"
 		"  --send-grid-us N              run the send schedule on an N us grid (default 250;\n"
 		"                                0: wake for every due packet)\n"
+		"  --gso                         send a video frame's packets in one UDP GSO send instead\n"
+		"                                of sendmmsg (the same datagrams reach the relay, but as\n"
+		"                                segments: see docs/performance.md)\n"
 		"  --label TEXT --quiet\n");
 }
 
@@ -87,6 +90,7 @@ static int lg_parse_opts(struct lg_opts *o, int argc, char **argv)
 		{"agent-pass", 1, 0, 'x'}, {"relay-cpu", 1, 0, 'C'}, {"interp-user", 1, 0, 'i'},
 		{"language", 1, 0, 'g'}, {"unprotect-every", 1, 0, 'U'}, {"send-grid-us", 1, 0, 'G'},
 		{"relay-prio", 1, 0, 'R'}, {"label", 1, 0, 'l'}, {"quiet", 0, 0, 'q'},
+		{"gso", 0, 0, 'S'},
 		{"help", 0, 0, 'h'}, {0, 0, 0, 0}};
 	*o = (struct lg_opts){.backend = "inproc", .host = "127.0.0.1", .bind_ip = "127.0.0.1",
 			      .calls = 1, .scenario = LG_SC_AV, .video_kbps = 1000,
@@ -119,6 +123,7 @@ static int lg_parse_opts(struct lg_opts *o, int argc, char **argv)
 		case 'q': o->quiet = true; break;
 		case 'U': o->unprotect_every = (unsigned)atoi(optarg); break;
 		case 'G': o->send_grid_us = (unsigned)atoi(optarg); break;
+		case 'S': o->gso = true; break;
 		default: return EINVAL;
 		}
 	}
@@ -161,7 +166,7 @@ static int lg_call_alloc_legs(struct lg *lg, struct lg_call *c)
 		peer_set_media(l->p, plan[i].offer[PEER_AUDIO], plan[i].offer[PEER_VIDEO]);
 		peer_set_recvonly(l->p, plan[i].recvonly[PEER_AUDIO], plan[i].recvonly[PEER_VIDEO]);
 		peer_set_auto_nack(l->p, true);
-		if ((e = lg_io_add(lg, peer_fd(l->p), &l->io)))
+		if ((e = lg_io_add_edge(lg, peer_fd(l->p), &l->io)))
 			return e;
 		l->io_added = true;
 		peer_set_rx_sample(l->p, lg->o.unprotect_every);
@@ -309,6 +314,7 @@ static void lg_teardown(struct lg *lg)
 		lg->be->close(lg, lg->bstate);
 	free(lg->calls);
 	free(lg->heap);
+	lg_grid_timer_stop(lg);
 	frames_free(lg->fr);
 	mem_deref(lg->cert);
 	if (lg->epfd >= 0)
@@ -329,6 +335,7 @@ static int lg_init(struct lg *lg)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	signal(SIGPIPE, SIG_IGN);
+	peer_tx_set_gso(lg->o.gso);
 	lg->rng = (uint32_t)getpid() * 2654435761u;
 	lg->epfd = epoll_create1(EPOLL_CLOEXEC);
 	lg->calls = calloc(lg->o.calls, sizeof(*lg->calls));
@@ -349,7 +356,7 @@ static int lg_init(struct lg *lg)
 
 int main(int argc, char **argv)
 {
-	struct lg lg = {.epfd = -1};
+	struct lg lg = {.epfd = -1, .grid_fd = -1};
 	struct lg_run run = {.relay_pid = -1};
 	if (argc == 5 && !strcmp(argv[1], "--relay-child"))
 		return inproc_child_main(atoi(argv[2]), atoi(argv[3]), argv[4]);

@@ -259,24 +259,39 @@ static uint64_t peer_msg_time(struct msghdr *mh)
 	return peer_realtime_us();
 }
 
-void peer_recv(struct peer *p)
-{
+/* the batch's headers, set up once: a call rewrites only what the kernel changed */
+static _Thread_local struct {
+	bool ready;
 	struct mmsghdr mm[PEER_RX_BATCH];
 	struct iovec iov[PEER_RX_BATCH];
 	struct sockaddr_in from[PEER_RX_BATCH];
+} peer_rxh;
+
+static void peer_rxh_reset(unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		peer_rxh.iov[i] = (struct iovec){peer_rxbuf[i], PEER_BUF};
+		peer_rxh.mm[i].msg_hdr = (struct msghdr){.msg_name = &peer_rxh.from[i],
+			.msg_namelen = sizeof(peer_rxh.from[i]), .msg_iov = &peer_rxh.iov[i],
+			.msg_iovlen = 1, .msg_control = peer_rxctl[i],
+			.msg_controllen = sizeof(peer_rxctl[i])};
+	}
+}
+
+void peer_recv(struct peer *p)
+{
+	if (!peer_rxh.ready) {
+		peer_rxh_reset(PEER_RX_BATCH);
+		peer_rxh.ready = true;
+	}
 	for (;;) {
-		for (int i = 0; i < PEER_RX_BATCH; i++) {
-			iov[i] = (struct iovec){peer_rxbuf[i], PEER_BUF};
-			mm[i].msg_hdr = (struct msghdr){.msg_name = &from[i], .msg_namelen = sizeof(from[i]),
-				.msg_iov = &iov[i], .msg_iovlen = 1, .msg_control = peer_rxctl[i],
-				.msg_controllen = sizeof(peer_rxctl[i])};
-		}
-		int n = recvmmsg(p->fd, mm, PEER_RX_BATCH, MSG_DONTWAIT, NULL);
+		int n = recvmmsg(p->fd, peer_rxh.mm, PEER_RX_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
 		for (int i = 0; i < n; i++)
-			peer_on_datagram(p, peer_rxbuf[i], mm[i].msg_len, &from[i],
-					 peer_msg_time(&mm[i].msg_hdr));
+			peer_on_datagram(p, peer_rxbuf[i], peer_rxh.mm[i].msg_len, &peer_rxh.from[i],
+					 peer_msg_time(&peer_rxh.mm[i].msg_hdr));
+		peer_rxh_reset((unsigned)n);   /* the kernel shortened namelen and controllen */
 		if (n < PEER_RX_BATCH)
 			return;
 	}

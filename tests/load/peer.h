@@ -95,9 +95,12 @@ int peer_send_rtp(struct peer *p, enum peer_kind kind, const uint8_t *payload, s
  * payload: it must stay valid as long as the peer lives (the load generator's frames do). */
 int peer_send_media(struct peer *p, enum peer_kind kind, const uint8_t *payload, size_t len,
 		    uint32_t ts, bool marker);
-/* batch what p sends until peer_tx_flush() into one sendmmsg (e.g. a video frame's packets) */
+/* batch what p sends until peer_tx_flush() into one send (e.g. a video frame's packets): one
+ * UDP GSO datagram the kernel cuts into the packets, or one sendmmsg (peer_tx.c) */
 void peer_tx_begin(struct peer *p);
 void peer_tx_flush(void);
+/* UDP GSO for the batch (default off: sendmmsg), for this thread */
+void peer_tx_set_gso(bool on);
 /* true once per keyframe request (PLI/FIR) received since the last call */
 bool peer_take_keyframe_request(struct peer *p);
 /* send raw bytes to the remote from this peer's socket (for negative tests) */

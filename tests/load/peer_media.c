@@ -9,57 +9,10 @@
 
 #include <errno.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 
 #define PEER_NACK_MAX 64
-#define PEER_TX_BATCH 16
 static const uint8_t peer_pad_magic[3] = {'R', 'L', 'G'};
-
-/* packets of one peer queued between peer_tx_begin() and peer_tx_flush(): one sendmmsg for a
- * video frame instead of a sendto per packet (peers are single-threaded, one batch a thread) */
-static _Thread_local struct {
-	struct peer *p;
-	unsigned n;
-	struct mmsghdr mm[PEER_TX_BATCH];
-	struct iovec iov[PEER_TX_BATCH];
-	uint8_t buf[PEER_TX_BATCH][PEER_BUF];
-} peer_txb;
-
-void peer_tx_begin(struct peer *p)
-{
-	peer_tx_flush();
-	peer_txb.p = p;
-}
-
-void peer_tx_flush(void)
-{
-	struct peer *p = peer_txb.p;
-	for (unsigned off = 0; p && off < peer_txb.n;) {
-		int n = sendmmsg(p->fd, peer_txb.mm + off, peer_txb.n - off, MSG_DONTWAIT);
-		if (n <= 0) {
-			p->st.tx_errors += peer_txb.n - off;
-			break;
-		}
-		off += (unsigned)n;
-	}
-	peer_txb.n = 0;
-	peer_txb.p = NULL;
-}
-
-static int peer_tx_queue(struct peer *p, const uint8_t *buf, size_t n)
-{
-	if (peer_txb.n == PEER_TX_BATCH) {
-		peer_tx_flush();
-		peer_txb.p = p;
-	}
-	unsigned i = peer_txb.n++;
-	memcpy(peer_txb.buf[i], buf, n);
-	peer_txb.iov[i] = (struct iovec){peer_txb.buf[i], n};
-	peer_txb.mm[i].msg_hdr = (struct msghdr){.msg_name = &p->remote,
-		.msg_namelen = sizeof(p->remote), .msg_iov = &peer_txb.iov[i], .msg_iovlen = 1};
-	return 0;
-}
 
 uint64_t peer_realtime_us(void)
 {
@@ -76,7 +29,7 @@ static int peer_protect_send(struct peer *p, uint8_t *buf, size_t n, bool rtcp)
 		p->st.tx_errors++;
 		return e;
 	}
-	return peer_txb.p == p ? peer_tx_queue(p, buf, n) : peer_send_raw(p, buf, n);
+	return peer_tx_queued(p) ? peer_tx_queue(p, buf, n) : peer_send_raw(p, buf, n);
 }
 
 /* header, [original sequence number for RTX], payload, [12-byte padding with stamp_us] */

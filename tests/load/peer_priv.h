@@ -68,6 +68,9 @@ struct peer {
 /* peer.c */
 void peer_dtls_send(const uint8_t *data, size_t len, void *arg);
 int peer_dtls_setup(struct peer *p);
+/* peer_tx.c: is p's batch open (peer_tx_begin)? then queue a protected packet in it */
+bool peer_tx_queued(const struct peer *p);
+int peer_tx_queue(struct peer *p, const uint8_t *buf, size_t n);
 /* peer_media.c */
 struct rxstats *peer_rx_find(struct peer *p, enum peer_kind k, uint32_t ssrc, bool create);
 void peer_on_media(struct peer *p, uint8_t *buf, size_t len, uint64_t arrival_us);

@@ -1,0 +1,135 @@
+/* peer_tx: the send batch of the scripted peer: what one peer sends between peer_tx_begin()
+ * and peer_tx_flush() (a video frame's packets) leaves in one system call.
+ *
+ * A frame's packets are all of one size but the last (frames.c splits a frame evenly, and
+ * every packet gets the same header, trailer and tag), which is the shape UDP GSO
+ * (UDP_SEGMENT) takes: the kernel builds one datagram, routes and queues it once, and cuts it
+ * into the same datagrams a sendmmsg would have sent, each with its own UDP header, before it
+ * reaches the receiving socket. The relay under test receives exactly what it received before
+ * (the same datagrams, in the same order, from the same address); the generator pays the IP
+ * path once per frame instead of once per packet. When the kernel or the route cannot segment,
+ * the batch goes out with sendmmsg as before.
+ *
+ * Off by default (peer_tx_set_gso): the relay then receives the segments of a GSO datagram
+ * (page-fragment skbs, not the linear ones a loopback sendmmsg delivers), and whether that
+ * changes the relay's own cost per packet is not settled (see docs/performance.md).
+ *
+ * Ownership: one batch per thread (peers are single-threaded); it borrows the peer it was
+ * begun on until the flush and copies the packets into its own buffers. */
+#include "tests/load/peer_priv.h"
+
+#include <errno.h>
+#include <netinet/udp.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define PEER_TX_BATCH 16
+#define PEER_GSO_MAX 60000            /* bytes in one GSO send (the kernel's limit is 64 KiB) */
+
+static _Thread_local struct {
+	struct peer *p;
+	unsigned n;
+	struct mmsghdr mm[PEER_TX_BATCH];
+	struct iovec iov[PEER_TX_BATCH];
+	uint8_t buf[PEER_TX_BATCH][PEER_BUF];
+} peer_txb;
+
+/* off until turned on; off again for good once the kernel refused a GSO send */
+static _Thread_local bool peer_gso_off = true;
+
+void peer_tx_set_gso(bool on) { peer_gso_off = !on; }
+
+bool peer_tx_queued(const struct peer *p) { return peer_txb.p == p; }
+
+void peer_tx_begin(struct peer *p)
+{
+	peer_tx_flush();
+	peer_txb.p = p;
+}
+
+/* all packets of the batch one size but the last, which may be shorter */
+static bool peer_tx_gso_fits(void)
+{
+	size_t seg = peer_txb.iov[0].iov_len, total = 0;
+	if (peer_gso_off || peer_txb.n < 2)
+		return false;
+	for (unsigned i = 0; i < peer_txb.n; i++) {
+		size_t len = peer_txb.iov[i].iov_len;
+		if (len > seg || (len < seg && i + 1 < peer_txb.n))
+			return false;
+		total += len;
+	}
+	return total <= PEER_GSO_MAX;
+}
+
+/* 0: sent; EAGAIN: not sent (socket buffer full); else GSO does not work here */
+static int peer_tx_gso(struct peer *p)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} ctl;
+	memset(&ctl, 0, sizeof(ctl));
+	struct msghdr mh = {.msg_name = &p->remote, .msg_namelen = sizeof(p->remote),
+			    .msg_iov = peer_txb.iov, .msg_iovlen = peer_txb.n,
+			    .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	uint16_t seg = (uint16_t)peer_txb.iov[0].iov_len;
+	c->cmsg_level = SOL_UDP;
+	c->cmsg_type = UDP_SEGMENT;
+	c->cmsg_len = CMSG_LEN(sizeof(seg));
+	memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+	if (sendmsg(p->fd, &mh, MSG_DONTWAIT) >= 0)
+		return 0;
+	return errno == EWOULDBLOCK || errno == ENOBUFS ? EAGAIN : errno;
+}
+
+static void peer_tx_mmsg(struct peer *p)
+{
+	for (unsigned off = 0; off < peer_txb.n;) {
+		int n = sendmmsg(p->fd, peer_txb.mm + off, peer_txb.n - off, MSG_DONTWAIT);
+		if (n <= 0) {
+			p->st.tx_errors += peer_txb.n - off;
+			break;
+		}
+		off += (unsigned)n;
+	}
+}
+
+/* what a refused GSO send says about the kernel or the route, not about this packet */
+static bool peer_tx_gso_unsupported(int e)
+{
+	return e == EIO || e == EINVAL || e == EOPNOTSUPP || e == ENOPROTOOPT;
+}
+
+void peer_tx_flush(void)
+{
+	struct peer *p = peer_txb.p;
+	if (p && peer_txb.n) {
+		bool gso = peer_tx_gso_fits();
+		int e = gso ? peer_tx_gso(p) : 0;
+		if (e == EAGAIN) {
+			p->st.tx_errors += peer_txb.n;
+		} else if (!gso || e) {
+			if (gso && peer_tx_gso_unsupported(e))
+				peer_gso_off = true;   /* sendmmsg from now on */
+			peer_tx_mmsg(p);
+		}
+	}
+	peer_txb.n = 0;
+	peer_txb.p = NULL;
+}
+
+int peer_tx_queue(struct peer *p, const uint8_t *buf, size_t n)
+{
+	if (peer_txb.n == PEER_TX_BATCH) {
+		peer_tx_flush();
+		peer_txb.p = p;
+	}
+	unsigned i = peer_txb.n++;
+	memcpy(peer_txb.buf[i], buf, n);
+	peer_txb.iov[i] = (struct iovec){peer_txb.buf[i], n};
+	peer_txb.mm[i].msg_hdr = (struct msghdr){.msg_name = &p->remote,
+		.msg_namelen = sizeof(p->remote), .msg_iov = &peer_txb.iov[i], .msg_iovlen = 1};
+	return 0;
+}
