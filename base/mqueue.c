@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -99,9 +100,14 @@ int mqueue_push(struct mqueue *q, void *msg)
 	it->next = NULL;
 	it->msg = msg;
 	pthread_mutex_lock(&q->mtx);
+	bool was_empty = q->head == NULL;
 	*q->tail = it;
 	q->tail = &it->next;
 	pthread_mutex_unlock(&q->mtx);
+	/* Only the push that makes the queue non-empty wakes the consumer: it has not drained
+	 * since, and its drain takes everything queued until then, this message included. */
+	if (!was_empty)
+		return 0;
 	if (q->efd >= 0) {
 		uint64_t one = 1;
 		ssize_t r = write(q->efd, &one, sizeof(one));

@@ -3,7 +3,10 @@
  * Messages are mem objects; mqueue_push() takes over the caller's reference, the handler
  * receives it and must mem_deref() it. A queue bound to a loop wakes it through an eventfd;
  * an unbound queue calls a notify function instead (e.g. lws_cancel_service) and its owner
- * calls mqueue_drain() from its own thread. Not for the per-packet path. */
+ * calls mqueue_drain() from its own thread. Not for the per-packet path.
+ *
+ * A wake-up is sent only when a push finds the queue empty: the consumer must drain the whole
+ * queue after each wake-up (mqueue_drain() does), and a burst of N messages costs one. */
 #ifndef BASE_MQUEUE_H
 #define BASE_MQUEUE_H
 #include <stddef.h>

@@ -30,8 +30,11 @@ export DEBIAN_FRONTEND=noninteractive
 APT_OPTS="-q -y --no-install-recommends -o DPkg::Lock::Timeout=600
 	-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold"
 
-build_pkgs="build-essential cmake pkg-config libwebsockets-dev libssl-dev libsrtp2-dev libnss3-dev
-	libopus-dev libvpx-dev libjansson-dev libsqlite3-dev libpq-dev libhiredis-dev"
+# libev-dev and libwebsockets-evlib-ev: the gateway runs libwebsockets on a libev (epoll) loop;
+# lws loads its libev glue as a plugin at run time (gateway/server.c)
+build_pkgs="build-essential cmake pkg-config libwebsockets-dev libwebsockets-evlib-ev libev-dev
+	libssl-dev libsrtp2-dev libnss3-dev libopus-dev libvpx-dev libjansson-dev libsqlite3-dev
+	libpq-dev libhiredis-dev"
 test_pkgs="sqlite3 clang libclang-rt-14-dev libcmocka-dev chromium fonts-liberation iproute2 sox
 	python3 redis-server postgresql coturn"
 optional_pkgs="python3-aiortc"

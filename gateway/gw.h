@@ -8,12 +8,15 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+struct ev_loop;
 struct media;
 struct sig;
 
 struct gw {
 	const struct config *cfg;
 	struct lws_context *ctx;
+	struct ev_loop *evloop;        /* the epoll loop ctx runs on (NULL: lws's poll loop);
+					* owned here, destroyed after ctx */
 	struct lws_vhost *vhost;
 	uint16_t port;                 /* the port actually listened on */
 	struct media *media;

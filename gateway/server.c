@@ -5,6 +5,7 @@
 #include "media/media.h"
 #include "signaling/sig.h"
 
+#include <ev.h>
 #include <string.h>
 
 #define SERVER_TICK_US (1 * LWS_US_PER_SEC)
@@ -92,6 +93,47 @@ static int server_create_vhost(struct gw *gw)
 	return 0;
 }
 
+/* The loop: libev on epoll, created here and handed to lws as a foreign loop. lws 4.1's own
+ * loop is poll(): every pass walks every fd, and with 800 WebSockets open the keepalive pings
+ * alone (40/s) cost more than the rest of the thread. A foreign loop (not lws_service(), whose
+ * libev run_pt never returns in 4.1) lets server_run() keep its one-pass-at-a-time shape.
+ * Without the plugin (package libwebsockets-evlib-ev) lws cannot make the context: fall back
+ * to its poll() loop. */
+static struct lws_context *server_context_ev(struct gw *gw, struct lws_context_creation_info *info)
+{
+	/* NOSIGMASK: signals stay with signals.c's sigwait() thread */
+	gw->evloop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOSIGMASK);
+	if (!gw->evloop)
+		return NULL;
+	void *loops[1] = {gw->evloop};
+	info->options |= LWS_SERVER_OPTION_LIBEV;
+	info->foreign_loops = loops;
+	struct lws_context *ctx = lws_create_context(info);
+	info->options &= ~(uint64_t)LWS_SERVER_OPTION_LIBEV;
+	info->foreign_loops = NULL;
+	if (!ctx) {
+		ev_loop_destroy(gw->evloop);
+		gw->evloop = NULL;
+	}
+	return ctx;
+}
+
+static struct lws_context *server_context(struct gw *gw)
+{
+	struct lws_context_creation_info info;
+	memset(&info, 0, sizeof(info));
+	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+	info.user = gw;
+	info.port = CONTEXT_PORT_NO_LISTEN;
+	struct lws_context *ctx = server_context_ev(gw, &info);
+	if (!ctx) {
+		log_warn("no epoll loop for libwebsockets (libwebsockets-evlib-ev missing?): "
+			 "its poll() loop walks every connection on every wake-up");
+		ctx = lws_create_context(&info);
+	}
+	return ctx;
+}
+
 int server_start(struct gw *gw)
 {
 	int lvl = LLL_ERR | LLL_WARN | (log_enabled(LOG_DEBUG) ? LLL_NOTICE : 0);
@@ -99,19 +141,13 @@ int server_start(struct gw *gw)
 	server_init_protocols();
 	http_mounts_init(gw);
 
-	struct lws_context_creation_info info;
-	memset(&info, 0, sizeof(info));
-	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
-	info.user = gw;
-	info.port = CONTEXT_PORT_NO_LISTEN;
-	gw->ctx = lws_create_context(&info);
+	gw->ctx = server_context(gw);
 	if (!gw->ctx) {
 		log_error("cannot create the libwebsockets context");
 		return -1;
 	}
 	if (server_create_vhost(gw)) {
-		lws_context_destroy(gw->ctx);
-		gw->ctx = NULL;
+		server_stop(gw);
 		return -1;
 	}
 	pthread_mutex_lock(&gw->wake_lock);
@@ -141,10 +177,19 @@ void server_on_wake(struct gw *gw)
 		gw->stopping = true;
 }
 
+/* One pass: wait for something (an fd, a timer, lws_cancel_service()) and serve it. */
+static int server_run_once(struct gw *gw)
+{
+	if (!gw->evloop)
+		return lws_service(gw->ctx, 0) < 0 ? -1 : 0;
+	/* false: no active watcher left, which lws never lets happen (listen socket, wake pipe) */
+	return ev_run(gw->evloop, EVRUN_ONCE) ? 0 : -1;
+}
+
 int server_run(struct gw *gw)
 {
 	while (!gw->stopping && !atomic_load(&gw->stop_requested)) {
-		if (lws_service(gw->ctx, 0) < 0) {
+		if (server_run_once(gw)) {
 			log_error("the libwebsockets loop failed");
 			return -1;
 		}
@@ -154,12 +199,16 @@ int server_run(struct gw *gw)
 
 void server_stop(struct gw *gw)
 {
-	if (!gw->ctx)
-		return;
-	pthread_mutex_lock(&gw->wake_lock);
-	gw->wake_ctx = NULL;
-	pthread_mutex_unlock(&gw->wake_lock);
-	lws_sul_cancel(&gw->tick);
-	lws_context_destroy(gw->ctx);
-	gw->ctx = NULL;
+	if (gw->ctx) {
+		pthread_mutex_lock(&gw->wake_lock);
+		gw->wake_ctx = NULL;
+		pthread_mutex_unlock(&gw->wake_lock);
+		lws_sul_cancel(&gw->tick);
+		lws_context_destroy(gw->ctx);  /* stops its watchers on the foreign loop */
+		gw->ctx = NULL;
+	}
+	if (gw->evloop) {
+		ev_loop_destroy(gw->evloop);
+		gw->evloop = NULL;
+	}
 }
