@@ -1,7 +1,7 @@
 /* worker_tx: the worker's transmit batch on real UDP sockets over loopback. Runs of datagrams
  * to one destination go as UDP GSO sends and still arrive as the same datagrams, in order;
  * runs end where GSO's rule (same size, the last may be shorter), the destination or the
- * kernel's 64 segments say; a socket on which the kernel refuses GSO (SO_NO_CHECK: EINVAL)
+ * kernel's 64 segments say (IPv4 and IPv6); a socket on which the kernel refuses GSO (SO_NO_CHECK: EINVAL)
  * gets every datagram through, plain, and stays plain. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,7 +24,7 @@ enum { TEST_NDEST = 2, TEST_MAX = 256 };
 struct test_env {
 	struct worker *w;
 	int rx[TEST_NDEST];
-	struct sockaddr_in addr[TEST_NDEST];
+	struct sockaddr_storage addr[TEST_NDEST];
 	/* what was queued to each destination, in order: sizes and sequence numbers */
 	size_t want_len[TEST_NDEST][TEST_MAX];
 	uint32_t want_seq[TEST_NDEST][TEST_MAX];
@@ -32,12 +32,24 @@ struct test_env {
 	uint32_t seq;
 };
 
-static int test_udp(struct sockaddr_in *bound)
+/* a UDP socket on the loopback address of `family`, or -1 when this host has none */
+static int test_udp(int family, struct sockaddr_storage *bound)
 {
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	assert_true(fd >= 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	struct sockaddr_storage a = {.ss_family = (sa_family_t)family};
+	socklen_t alen = sizeof(struct sockaddr_in);
+	if (family == AF_INET) {
+		((struct sockaddr_in *)&a)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	} else {
+		((struct sockaddr_in6 *)&a)->sin6_addr = in6addr_loopback;
+		alen = sizeof(struct sockaddr_in6);
+	}
+	if (bind(fd, (struct sockaddr *)&a, alen) != 0) {
+		close(fd);
+		return -1;
+	}
 	int sz = 4 << 20;
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	if (bound) {
@@ -47,26 +59,44 @@ static int test_udp(struct sockaddr_in *bound)
 	return fd;
 }
 
-static int test_setup(void **state)
+static int test_setup_family(void **state, int family)
 {
 	struct test_env *e = calloc(1, sizeof(*e));
-	e->w = calloc(1, sizeof(*e->w));
-	if (!e || !e->w)
+	if (!e || !(e->w = calloc(1, sizeof(*e->w))))
 		return -1;
-	e->w->fd = test_udp(NULL);
+	e->w->fd = test_udp(family, NULL);
 	for (int d = 0; d < TEST_NDEST; d++)
-		e->rx[d] = test_udp(&e->addr[d]);
+		e->rx[d] = test_udp(family, &e->addr[d]);
 	worker_tx_init(e->w);
 	*state = e;
 	return 0;
 }
 
+static int test_setup(void **state)
+{
+	return test_setup_family(state, AF_INET);
+}
+
+static int test_setup6(void **state)
+{
+	return test_setup_family(state, AF_INET6);
+}
+
+/* IPv6 tests skip on a host without ::1 */
+static void test_need_sockets(const struct test_env *e)
+{
+	if (e->w->fd < 0 || e->rx[0] < 0 || e->rx[1] < 0)
+		skip();
+}
+
 static int test_teardown(void **state)
 {
 	struct test_env *e = *state;
-	close(e->w->fd);
+	if (e->w->fd >= 0)
+		close(e->w->fd);
 	for (int d = 0; d < TEST_NDEST; d++)
-		close(e->rx[d]);
+		if (e->rx[d] >= 0)
+			close(e->rx[d]);
 	free(e->w);
 	free(e);
 	return 0;
@@ -109,6 +139,7 @@ static void test_receive_all(struct test_env *e)
 static void test_runs(void **state)
 {
 	struct test_env *e = *state;
+	test_need_sockets(e);
 	struct worker_counters before = e->w->cnt;
 	for (int i = 0; i < 5; i++)       /* a frame: 5 full packets and a short last one */
 		test_queue(e, 0, 1200);
@@ -133,6 +164,7 @@ static void test_runs(void **state)
 static void test_long_run(void **state)
 {
 	struct test_env *e = *state;
+	test_need_sockets(e);
 	struct worker_counters before = e->w->cnt;
 	for (int i = 0; i < 150; i++)
 		test_queue(e, i % 7 == 6 ? 1 : 0, 200);
@@ -174,6 +206,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_runs, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_long_run, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_refused, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(test_runs, test_setup6, test_teardown),
+		cmocka_unit_test_setup_teardown(test_long_run, test_setup6, test_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
