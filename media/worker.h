@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "base/loop.h"
+#include "base/udp_gso.h"
 #include "media/addrmap.h"
 #include "media/leg.h"
 
@@ -25,11 +26,6 @@
 
 struct media;
 struct mcall;
-
-union worker_gso_cmsg {          /* room for one UDP_SEGMENT control message */
-	char buf[CMSG_SPACE(sizeof(uint16_t))];
-	struct cmsghdr align;
-};
 
 union worker_gro_cmsg {          /* room for one UDP_GRO control message */
 	char buf[CMSG_SPACE(sizeof(int))];
@@ -102,7 +98,7 @@ struct worker {
 	unsigned ntx;
 	/* the batch as flushed: runs to one destination as one UDP GSO send (media/worker_tx.c) */
 	struct mmsghdr tx_grp_msg[WORKER_TX_BATCH];
-	union worker_gso_cmsg tx_grp_cmsg[WORKER_TX_BATCH];
+	union udp_gso_cmsg tx_grp_cmsg[WORKER_TX_BATCH];
 	uint8_t tx_grp_first[WORKER_TX_BATCH], tx_grp_n[WORKER_TX_BATCH];
 	bool tx_gso_off;             /* the kernel or the route refused GSO: plain sends */
 };

@@ -19,17 +19,9 @@
 
 #include <errno.h>
 #include <netinet/in.h>
-#include <netinet/udp.h>
 #include <string.h>
 
-#ifndef UDP_SEGMENT
-#define UDP_SEGMENT 103
-#endif
-
-enum {
-	WORKER_GSO_MAX_SEGS = 64,            /* the kernel's UDP_MAX_SEGMENTS since 4.18 */
-	WORKER_GSO_MAX_BYTES = 65000,        /* one IP datagram's payload, with headroom */
-};
+enum { WORKER_GSO_MAX_BYTES = 65000 };   /* one IP datagram's payload, with headroom */
 
 static bool worker_tx_same_dest(const struct worker *w, unsigned a, unsigned b)
 {
@@ -53,7 +45,7 @@ static unsigned worker_tx_run(const struct worker *w, unsigned first)
 		return 1;
 	size_t seg = w->tx_iov[first].iov_len, total = seg;
 	unsigned n = 1;
-	while (first + n < w->ntx && n < WORKER_GSO_MAX_SEGS) {
+	while (first + n < w->ntx && n < UDP_GSO_MAX_SEGS) {
 		unsigned i = first + n;
 		size_t len = w->tx_iov[i].iov_len;
 		if (w->tx_iov[i - 1].iov_len != seg || len > seg || len == 0 ||
@@ -75,16 +67,8 @@ static void worker_tx_group(struct worker *w, unsigned g, unsigned first, unsign
 	m->msg_controllen = 0;
 	w->tx_grp_first[g] = (uint8_t)first;
 	w->tx_grp_n[g] = (uint8_t)n;
-	if (n == 1)
-		return;
-	m->msg_control = w->tx_grp_cmsg[g].buf;
-	m->msg_controllen = sizeof(w->tx_grp_cmsg[g].buf);
-	struct cmsghdr *c = CMSG_FIRSTHDR(m);
-	c->cmsg_level = SOL_UDP;
-	c->cmsg_type = UDP_SEGMENT;
-	c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
-	uint16_t seg = (uint16_t)w->tx_iov[first].iov_len;
-	memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+	if (n > 1)
+		udp_gso_set(m, &w->tx_grp_cmsg[g], (uint16_t)w->tx_iov[first].iov_len);
 }
 
 /* plain sendmmsg of tx_msg[first, first + n): a datagram that cannot go is dropped alone */
@@ -106,16 +90,11 @@ static void worker_tx_plain(struct worker *w, unsigned first, unsigned n)
 	}
 }
 
-static bool worker_tx_gso_refused(int err)
-{
-	return err == EIO || err == EINVAL || err == ENOPROTOOPT || err == EOPNOTSUPP;
-}
-
 /* group g failed with errno err */
 static void worker_tx_group_failed(struct worker *w, unsigned g, int err)
 {
 	unsigned first = w->tx_grp_first[g], n = w->tx_grp_n[g];
-	if (n > 1 && worker_tx_gso_refused(err)) {
+	if (n > 1 && udp_gso_refused(err)) {
 		log_warn("UDP GSO refused (%s): sending datagram by datagram from now on",
 			 strerror(err));
 		w->tx_gso_off = true;

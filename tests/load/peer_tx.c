@@ -10,16 +10,16 @@
  * path once per frame instead of once per packet. When the kernel or the route cannot segment,
  * the batch goes out with sendmmsg as before.
  *
- * Off by default (peer_tx_set_gso): the relay then receives the segments of a GSO datagram
- * (page-fragment skbs, not the linear ones a loopback sendmmsg delivers), and whether that
- * changes the relay's own cost per packet is not settled (see docs/performance.md).
+ * Off by default (peer_tx_set_gso): browsers send datagram by datagram, and rapportd asks
+ * for UDP GRO, so over loopback a GSO send would reach it whole, which a NIC gives only for
+ * packets that happen to arrive back to back (see docs/performance.md, "What a leg does").
  *
  * Ownership: one batch per thread (peers are single-threaded); it borrows the peer it was
  * begun on until the flush and copies the packets into its own buffers. */
 #include "tests/load/peer_priv.h"
+#include "base/udp_gso.h"
 
 #include <errno.h>
-#include <netinet/udp.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -65,20 +65,10 @@ static bool peer_tx_gso_fits(void)
 /* 0: sent; EAGAIN: not sent (socket buffer full); else GSO does not work here */
 static int peer_tx_gso(struct peer *p)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(uint16_t))];
-		struct cmsghdr align;
-	} ctl;
-	memset(&ctl, 0, sizeof(ctl));
+	union udp_gso_cmsg ctl;
 	struct msghdr mh = {.msg_name = &p->remote, .msg_namelen = sizeof(p->remote),
-			    .msg_iov = peer_txb.iov, .msg_iovlen = peer_txb.n,
-			    .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-	uint16_t seg = (uint16_t)peer_txb.iov[0].iov_len;
-	c->cmsg_level = SOL_UDP;
-	c->cmsg_type = UDP_SEGMENT;
-	c->cmsg_len = CMSG_LEN(sizeof(seg));
-	memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+			    .msg_iov = peer_txb.iov, .msg_iovlen = peer_txb.n};
+	udp_gso_set(&mh, &ctl, (uint16_t)peer_txb.iov[0].iov_len);
 	if (sendmsg(p->fd, &mh, MSG_DONTWAIT) >= 0)
 		return 0;
 	return errno == EWOULDBLOCK || errno == ENOBUFS ? EAGAIN : errno;
@@ -96,12 +86,6 @@ static void peer_tx_mmsg(struct peer *p)
 	}
 }
 
-/* what a refused GSO send says about the kernel or the route, not about this packet */
-static bool peer_tx_gso_unsupported(int e)
-{
-	return e == EIO || e == EINVAL || e == EOPNOTSUPP || e == ENOPROTOOPT;
-}
-
 void peer_tx_flush(void)
 {
 	struct peer *p = peer_txb.p;
@@ -111,7 +95,7 @@ void peer_tx_flush(void)
 		if (e == EAGAIN) {
 			p->st.tx_errors += peer_txb.n;
 		} else if (!gso || e) {
-			if (gso && peer_tx_gso_unsupported(e))
+			if (gso && udp_gso_refused(e))
 				peer_gso_off = true;   /* sendmmsg from now on */
 			peer_tx_mmsg(p);
 		}
