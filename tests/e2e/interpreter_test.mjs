@@ -15,7 +15,7 @@
 // can give each party its own tone).
 
 import os from 'node:os';
-import { runTest, log, fail, waitFor } from './lib/harness.mjs';
+import { runTest, log, fail, waitFor, slowRenegotiation } from './lib/harness.mjs';
 import {
   signInAgent, waitRing, accept, openCustomer, chat, seeAgent, waitMedia, statusText, alerts,
 } from './lib/flow.mjs';
@@ -26,6 +26,7 @@ const CHAT = 'Hola, no entiendo mi factura.';
 const FRAMES = 30;            // a tile "decodes" once this many more frames came
 const MAX_FREEZE_S = 1.0;     // customer–agent video may not freeze longer than this
 const TILE_TIMEOUT_MS = 40000;
+const SLOW_ANSWER_MS = 700;  // a renegotiation answer waits this long before it is applied
 
 // inbound-rtp of the track shown in the <video> labelled `label`, and which peer connection
 // it is on. A party put on a kept transceiver again comes with a new SSRC: the SSRC that
@@ -239,9 +240,12 @@ runTest('interpreter', async (t) => {
     ],
     config: { languages: 'en:English, es:Español' },
   });
-  const party = async (name) => (await t.launchBrowser()).party(name, { viewport: { width: 900, height: 700 } });
-  const agent = await party('agent');
-  const customer = await party('customer');
+  // The customer's and agent's pages apply their renegotiation answers late, as a busy laptop
+  // might: the interpreter's leg comes meanwhile, and the page must still put it in its tile.
+  const party = async (name, initScripts = []) =>
+    (await t.launchBrowser()).party(name, { viewport: { width: 900, height: 700 }, initScripts });
+  const agent = await party('agent', [[slowRenegotiation, SLOW_ANSWER_MS]]);
+  const customer = await party('customer', [[slowRenegotiation, SLOW_ANSWER_MS]]);
   const interp = await party('interpreter');
 
   await signInAgent(agent, rapport);

@@ -379,8 +379,11 @@ export class CallMedia {
       throw err;
     }
     if (this.pc !== pc) return;
-    await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
+    // The answer's streams are taken now, in the order rapportd's messages came: a
+    // `participants` that arrives while the answer is being applied is newer and must win.
     this.setStreams(answer.streams);
+    await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
+    this.place();
   }
 
   // A `participants` message of this call: its streams, and when another party joined,

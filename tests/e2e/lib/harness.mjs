@@ -393,6 +393,25 @@ export function redirectMediaCandidates(port) {
   };
 }
 
+// An init script (with a delay in ms as its argument) for a party on a slow machine: every
+// remote answer after a connection's first is applied that much later, so whatever rapportd
+// sends meanwhile (participants after another party's leg changed) arrives while the page
+// waits for its renegotiation to complete.
+export function slowRenegotiation(ms) {
+  const proto = window.RTCPeerConnection && window.RTCPeerConnection.prototype;
+  if (!proto || proto.__rapportSlowed) return;
+  const native = proto.setRemoteDescription;
+  const answered = new WeakSet();
+  Object.defineProperty(proto, '__rapportSlowed', { value: true });
+  proto.setRemoteDescription = async function setRemoteDescription(desc, ...rest) {
+    if (desc?.type === 'answer') {
+      if (answered.has(this)) await new Promise((resolve) => setTimeout(resolve, ms));
+      answered.add(this);
+    }
+    return native.call(this, desc, ...rest);
+  };
+}
+
 export class Browser {
   static async launch({ extraArgs = [], disabledFeatures = [] } = {}) {
     const { chromium } = await loadPlaywright();
