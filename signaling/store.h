@@ -113,6 +113,7 @@ struct store_interp_leg {
 	const char *languages;     /* the pair interpreted, e.g. "en,es" */
 	uint64_t joined_ms, left_ms;
 	const char *modes;         /* read only: JSON [{"at":ms,"mode":"consecutive"},...] */
+	const char *interpreter_username; /* read only */
 };
 
 struct store_audit {

@@ -404,6 +404,7 @@ static int interp_row(sqlite3_stmt *q, const struct sq_cb *cb)
 		.id = col_int(q, 0), .contact_id = col_int(q, 1), .interpreter_id = col_int(q, 2),
 		.languages = col_str(q, 3), .joined_ms = (uint64_t)col_int(q, 4),
 		.left_ms = (uint64_t)col_int(q, 5), .modes = col_str(q, 6),
+		.interpreter_username = col_str(q, 7),
 	};
 	return cb->h.interp(&l, cb->arg);
 }

@@ -155,8 +155,10 @@ static const char *const sq_sql[SQ_COUNT] = {
 	[SQ_LEG_MODE] = "UPDATE interpreter_legs SET modes = json_insert(modes, '$[#]',"
 		" json_object('at', ?2, 'mode', ?3)) WHERE id = ?1",
 	[SQ_LEG_LEAVE] = "UPDATE interpreter_legs SET left_ms = ?2 WHERE id = ?1",
-	[SQ_LEG_LIST] = "SELECT id, contact_id, interpreter_id, languages, joined_ms, left_ms,"
-		" modes FROM interpreter_legs WHERE contact_id = ?1 ORDER BY id",
+	[SQ_LEG_LIST] = "SELECT l.id, l.contact_id, l.interpreter_id, l.languages, l.joined_ms,"
+		" l.left_ms, l.modes, a.username FROM interpreter_legs l"
+		" LEFT JOIN accounts a ON a.id = l.interpreter_id WHERE l.contact_id = ?1"
+		" ORDER BY l.id",
 	[SQ_AUDIT_INSERT] = "INSERT INTO audit_log (time_ms, actor, action, detail)"
 		" VALUES (?1, ?2, ?3, ?4)",
 	[SQ_AUDIT_LIST] = "SELECT id, time_ms, actor, action, detail FROM audit_log"

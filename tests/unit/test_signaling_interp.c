@@ -363,6 +363,36 @@ static void test_interpreter_leaves_and_call_ends(void **state)
 	assert_int_equal(store_interp_list(f->store, contact_of(call), legs_h, &g), 0);
 	assert_int_equal(g.n, 2);
 	assert_true(g.left > 0);
+	/* her next call rings with this one among the earlier contacts, interpreters named */
+	wrap_up(agent, call, "resolved", "");
+	say(cust, "{\"type\":\"call_request\",\"name\":\"Ana\",\"language\":\"es\"}");
+	json_t *r = expect(agent, "ring");
+	json_t *k = json_array_get(json_object_get(r, "earlier"), 0);
+	assert_string_equal(str(k, "call"), call);
+	json_t *ips = json_object_get(k, "interpreters");
+	assert_int_equal(json_array_size(ips), 2);
+	for (size_t i = 0; i < 2; i++) {
+		assert_string_equal(str(json_array_get(ips, i), "name"), "ines");
+		assert_string_equal(str(json_array_get(ips, i), "languages"), "es,en");
+	}
+	json_decref(r);
+}
+
+/* A contact without an interpreter rings as before: no "interpreters" in its earlier entry. */
+static void test_earlier_without_interpreter(void **state)
+{
+	struct fixture *f = *state;
+	struct client *cust = &f->c[0], *agent = &f->c[1];
+	char call[32];
+	es_call(f, cust, agent, call, sizeof(call));
+	hang_up(cust, agent, call);
+	wrap_up(agent, call, "resolved", "");
+	say(cust, "{\"type\":\"call_request\",\"name\":\"Ana\",\"language\":\"es\"}");
+	json_t *r = expect(agent, "ring");
+	json_t *k = json_array_get(json_object_get(r, "earlier"), 0);
+	assert_string_equal(str(k, "call"), call);
+	assert_null(json_object_get(k, "interpreters"));
+	json_decref(r);
 }
 
 /* A customer who comes back (reload) while an interpreter is on the call is told who is on it
@@ -468,6 +498,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_invite_join_modes_remove, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_interpreter_and_lapse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interpreter_leaves_and_call_ends, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_earlier_without_interpreter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resume_with_interpreter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spent_streams_reoffer, setup, teardown),
 	};

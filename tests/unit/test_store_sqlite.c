@@ -556,7 +556,7 @@ static void test_offers(void **state)
 
 static int collect_leg(const struct store_interp_leg *l, void *arg)
 {
-	snprintf(arg, 256, "%s|%s|%llu|%llu", l->languages, l->modes,
+	snprintf(arg, 256, "%s|%s|%s|%llu|%llu", l->interpreter_username, l->languages, l->modes,
 		 (unsigned long long)l->joined_ms, (unsigned long long)l->left_ms);
 	return 0;
 }
@@ -575,7 +575,7 @@ static void test_interpreter_legs(void **state)
 	assert_int_equal(store_interp_mode(f->st, leg, STORE_INTERP_SIMULTANEOUS, 2000), 0);
 	assert_int_equal(store_interp_leave(f->st, leg, 3000), 0);
 	assert_int_equal(store_interp_list(f->st, cid, collect_leg, seen), 0);
-	assert_string_equal(seen, "en,es|[{\"at\":1000,\"mode\":\"consecutive\"},"
+	assert_string_equal(seen, "sam|en,es|[{\"at\":1000,\"mode\":\"consecutive\"},"
 			    "{\"at\":2000,\"mode\":\"simultaneous\"}]|1000|3000");
 	assert_int_equal(store_interp_mode(f->st, leg + 1, STORE_INTERP_SIMULTANEOUS, 1), ENOENT);
 	assert_int_equal(store_interp_leave(f->st, leg + 1, 1), ENOENT);

@@ -90,7 +90,7 @@ function showIdle(detail = '') {
 
 function showCustomer(msg) {
   setText(ui.customerName, msg.name || 'Customer');
-  renderEarlier(ui.earlier, msg.earlier);
+  renderEarlier(ui.earlier, msg.earlier, (pair) => interp.pairText(pair));
 }
 
 function clearFocus() {

@@ -1,5 +1,6 @@
 // earlier.mjs: the customer's earlier contacts in the ring and call view (ring.earlier,
-// docs/protocol.md): when, who answered, how long, the outcome, notes and the survey.
+// docs/protocol.md): when, who answered, which interpreters joined, how long, the outcome,
+// notes and the survey.
 
 import { fill, formatDuration, formatTime, h } from '/lib/dom.mjs';
 
@@ -13,7 +14,8 @@ export function outcomeName(code) {
   return OUTCOMES[code] || code || '';
 }
 
-export function renderEarlier(list, earlier) {
+// pairText("es,en") names a language pair (default: the codes).
+export function renderEarlier(list, earlier, pairText = (pair) => pair.replace(',', ' ↔ ')) {
   if (!earlier?.length) {
     fill(list, h('li', { class: 'hint', text: 'None: this is their first contact.' }));
     return;
@@ -27,6 +29,7 @@ export function renderEarlier(list, earlier) {
     } else {
       facts.push('not answered');
     }
+    for (const ip of c.interpreters || []) facts.push(`with interpreter ${ip.name} (${pairText(ip.languages || '')})`);
     if (c.outcome) facts.push(outcomeName(c.outcome));
     return h('li', { class: 'contact', 'data-call': c.call || '' },
       h('p', { class: 'contact-head' },
