@@ -11,6 +11,8 @@
 //   interpreter back to Available and the others back to 1:1. A second invite, which the
 //   interpreter ends with "Leave call", works the same way.
 // Both the customer and the agent reload mid-call once; the call comes back with all three.
+// After the call, the customer's next request rings the agent with both interpreter legs named
+// among her earlier contacts.
 // One Chromium per party (Chromium's fake audio file is a browser-wide flag, so a later test
 // can give each party its own tone).
 
@@ -18,6 +20,7 @@ import os from 'node:os';
 import { runTest, log, fail, waitFor, slowRenegotiation } from './lib/harness.mjs';
 import {
   signInAgent, waitRing, accept, openCustomer, chat, seeAgent, waitMedia, statusText, alerts,
+  hangUp, wrapUp, waitStatus,
 } from './lib/flow.mjs';
 
 const NAME = 'Ana García';
@@ -335,6 +338,27 @@ runTest('interpreter', async (t) => {
   await waitOneToOne(customer, agent, 'after the interpreter left');
   await waitTiles('customer and agent still decode each other', PAIR(customer, agent), pairSince(before));
   checkContinuity('across the interpreter\'s leave', before, await pairSample(customer, agent));
+
+  /* ---- the record: her next call rings with both interpreter legs among earlier contacts */
+  const rings = agent.received('ring').filter((m) => m.name === NAME).length;
+  await hangUp(customer);
+  await wrapUp(agent, 'Resolved', 'Helped in Spanish through an interpreter');
+  const cp = customer.page;
+  await cp.getByRole('radio', { name: /^5/ }).check();
+  await cp.getByRole('button', { name: 'Send feedback' }).click();
+  await waitStatus(customer, /thank you/i, 'Thank you');
+  await seeAgent(customer);
+  const again = await waitRing(agent, NAME, { count: rings + 1 });
+  const ips = again.earlier?.[0]?.interpreters || [];
+  if (ips.length !== 2 || ips.some((ip) => ip.name !== INTERPRETER || ip.languages !== 'es,en')) {
+    fail(`agent: the earlier contact's interpreters are ${JSON.stringify(ips)}, want ${INTERPRETER} (es,en) twice`);
+  }
+  const shown = (await text(agent.page, '#earlier')).replace(/\s+/g, ' ');
+  if (shown.split(`with interpreter ${INTERPRETER} (Español ↔ English)`).length !== 2) {
+    fail(`agent: "Earlier contacts" does not name the interpreter once: "${shown}"`);
+  }
+  log(`agent's second ring shows: "${shown}"`);
+  await cp.getByRole('button', { name: 'Cancel' }).click();
 
   // no error but the one asked for (no_interpreter while the interpreter was Away)
   const errors = [agent, customer, interp].flatMap((p) => p.received('error').map((m) => ({ party: p.name, ...m })));

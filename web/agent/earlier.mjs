@@ -29,7 +29,9 @@ export function renderEarlier(list, earlier, pairText = (pair) => pair.replace('
     } else {
       facts.push('not answered');
     }
-    for (const ip of c.interpreters || []) facts.push(`with interpreter ${ip.name} (${pairText(ip.languages || '')})`);
+    // each interpreter once, however often they joined
+    const interpreters = new Set((c.interpreters || []).map((ip) => `${ip.name} (${pairText(ip.languages || '')})`));
+    for (const ip of interpreters) facts.push(`with interpreter ${ip}`);
     if (c.outcome) facts.push(outcomeName(c.outcome));
     return h('li', { class: 'contact', 'data-call': c.call || '' },
       h('p', { class: 'contact-head' },
