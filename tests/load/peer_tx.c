@@ -14,8 +14,13 @@
  * for UDP GRO, so over loopback a GSO send would reach it whole, which a NIC gives only for
  * packets that happen to arrive back to back (see docs/performance.md, "What a leg does").
  *
- * Ownership: one batch per thread (peers are single-threaded); it borrows the peer it was
- * begun on until the flush and copies the packets into its own buffers. */
+ * Peers on one shared socket (peer_sock.c) share the batch: a batch is per socket, so what
+ * several legs of that socket send between peer_tx_begin() and peer_tx_flush() leaves in one
+ * sendmmsg, each message with its leg's source address. GSO is for a batch of one peer on its
+ * own socket only.
+ *
+ * Ownership: one batch per thread (peers are single-threaded); it borrows the peers queued in
+ * it until the flush and copies the packets into its own buffers. */
 #include "tests/load/peer_priv.h"
 #include "base/udp_gso.h"
 
@@ -23,35 +28,45 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define PEER_TX_BATCH 16
+#define PEER_TX_BATCH 64
 #define PEER_GSO_MAX 60000            /* bytes in one GSO send (the kernel's limit is 64 KiB) */
 
 static _Thread_local struct {
-	struct peer *p;
+	int fd;                       /* the batch's socket; -1: no batch open */
+	struct peer *p;               /* the peer it was begun on */
+	bool mixed;                   /* other peers (of a shared socket) queued in it too */
 	unsigned n;
 	struct mmsghdr mm[PEER_TX_BATCH];
 	struct iovec iov[PEER_TX_BATCH];
+	struct peer *owner[PEER_TX_BATCH];
+	union peer_sock_cmsg ctl[PEER_TX_BATCH];
 	uint8_t buf[PEER_TX_BATCH][PEER_BUF];
-} peer_txb;
+} peer_txb = {.fd = -1};
 
 /* off until turned on; off again for good once the kernel refused a GSO send */
 static _Thread_local bool peer_gso_off = true;
 
 void peer_tx_set_gso(bool on) { peer_gso_off = !on; }
 
-bool peer_tx_queued(const struct peer *p) { return peer_txb.p == p; }
+bool peer_tx_queued(const struct peer *p) { return peer_txb.fd >= 0 && peer_txb.fd == p->fd; }
 
 void peer_tx_begin(struct peer *p)
 {
+	if (peer_tx_queued(p)) {
+		peer_txb.mixed |= peer_txb.p != p;
+		return;
+	}
 	peer_tx_flush();
+	peer_txb.fd = p->fd;
 	peer_txb.p = p;
+	peer_txb.mixed = false;
 }
 
-/* all packets of the batch one size but the last, which may be shorter */
+/* one peer on its own socket, all packets of the batch one size but the last */
 static bool peer_tx_gso_fits(void)
 {
 	size_t seg = peer_txb.iov[0].iov_len, total = 0;
-	if (peer_gso_off || peer_txb.n < 2)
+	if (peer_gso_off || peer_txb.n < 2 || peer_txb.mixed || peer_txb.p->sock)
 		return false;
 	for (unsigned i = 0; i < peer_txb.n; i++) {
 		size_t len = peer_txb.iov[i].iov_len;
@@ -74,12 +89,18 @@ static int peer_tx_gso(struct peer *p)
 	return errno == EWOULDBLOCK || errno == ENOBUFS ? EAGAIN : errno;
 }
 
-static void peer_tx_mmsg(struct peer *p)
+static void peer_tx_fail(unsigned from)
+{
+	for (unsigned i = from; i < peer_txb.n; i++)
+		peer_txb.owner[i]->st.tx_errors++;
+}
+
+static void peer_tx_mmsg(void)
 {
 	for (unsigned off = 0; off < peer_txb.n;) {
-		int n = sendmmsg(p->fd, peer_txb.mm + off, peer_txb.n - off, MSG_DONTWAIT);
+		int n = sendmmsg(peer_txb.fd, peer_txb.mm + off, peer_txb.n - off, MSG_DONTWAIT);
 		if (n <= 0) {
-			p->st.tx_errors += peer_txb.n - off;
+			peer_tx_fail(off);
 			break;
 		}
 		off += (unsigned)n;
@@ -88,32 +109,37 @@ static void peer_tx_mmsg(struct peer *p)
 
 void peer_tx_flush(void)
 {
-	struct peer *p = peer_txb.p;
-	if (p && peer_txb.n) {
+	if (peer_txb.fd >= 0 && peer_txb.n) {
 		bool gso = peer_tx_gso_fits();
-		int e = gso ? peer_tx_gso(p) : 0;
+		int e = gso ? peer_tx_gso(peer_txb.p) : 0;
 		if (e == EAGAIN) {
-			p->st.tx_errors += peer_txb.n;
+			peer_tx_fail(0);
 		} else if (!gso || e) {
 			if (gso && udp_gso_refused(e))
 				peer_gso_off = true;   /* sendmmsg from now on */
-			peer_tx_mmsg(p);
+			peer_tx_mmsg();
 		}
 	}
 	peer_txb.n = 0;
+	peer_txb.fd = -1;
 	peer_txb.p = NULL;
 }
 
 int peer_tx_queue(struct peer *p, const uint8_t *buf, size_t n)
 {
 	if (peer_txb.n == PEER_TX_BATCH) {
+		struct peer *first = peer_txb.p;
 		peer_tx_flush();
-		peer_txb.p = p;
+		peer_tx_begin(first);
+		peer_txb.mixed = first != p;
 	}
 	unsigned i = peer_txb.n++;
 	memcpy(peer_txb.buf[i], buf, n);
+	peer_txb.owner[i] = p;
 	peer_txb.iov[i] = (struct iovec){peer_txb.buf[i], n};
 	peer_txb.mm[i].msg_hdr = (struct msghdr){.msg_name = &p->remote,
 		.msg_namelen = sizeof(p->remote), .msg_iov = &peer_txb.iov[i], .msg_iovlen = 1};
+	if (p->sock)
+		peer_sock_set_src(p, &peer_txb.mm[i].msg_hdr, &peer_txb.ctl[i]);
 	return 0;
 }
