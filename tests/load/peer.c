@@ -119,6 +119,8 @@ void peer_free(struct peer *p)
 {
 	if (!p)
 		return;
+	if (peer_tx_queued(p))
+		peer_tx_flush();         /* the queue borrows it */
 	if (p->dtls && p->connected)
 		dtls_conn_close(p->dtls);
 	if (p->sock)

@@ -74,6 +74,20 @@ union peer_sock_cmsg {
 	struct cmsghdr align;
 };
 
+/* peer_tx.c: a send queue, flushed by one sendmmsg (or GSO send) per 64 messages */
+#define PEER_TX_BATCH 64
+struct peer_txq {
+	int fd;                       /* the socket; -1: not open */
+	struct peer *p;               /* the peer it was opened on */
+	bool mixed;                   /* other peers (of a shared socket) queued in it too */
+	unsigned n;
+	struct mmsghdr mm[PEER_TX_BATCH];
+	struct iovec iov[PEER_TX_BATCH];
+	struct peer *owner[PEER_TX_BATCH];
+	union peer_sock_cmsg ctl[PEER_TX_BATCH];
+	uint8_t buf[PEER_TX_BATCH][PEER_BUF];
+};
+
 /* peer.c */
 void peer_on_datagram(struct peer *p, uint8_t *buf, size_t len, const struct sockaddr_in *from,
 		      uint64_t arrival_us);
@@ -88,6 +102,7 @@ int peer_tx_queue(struct peer *p, const uint8_t *buf, size_t n);
 int peer_sock_attach(struct peer_sock *s, struct peer *p);
 void peer_sock_detach(struct peer *p);
 void peer_sock_set_src(const struct peer *p, struct msghdr *mh, union peer_sock_cmsg *ctl);
+struct peer_txq *peer_sock_txq(struct peer_sock *s);   /* the socket's send queue */
 /* peer_media.c */
 struct rxstats *peer_rx_find(struct peer *p, enum peer_kind k, uint32_t ssrc, bool create);
 void peer_on_media(struct peer *p, uint8_t *buf, size_t len, uint64_t arrival_us);

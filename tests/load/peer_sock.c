@@ -32,6 +32,7 @@ struct peer_sock {
 	uint32_t base;                /* host order: the address of slot 0 */
 	unsigned cap, n;              /* slots, slots handed out */
 	uint64_t rx_stray;            /* datagrams for no peer (a freed one, a foreign address) */
+	struct peer_txq txq;          /* what its peers send (peer_tx.c) */
 	struct peer *slot[];
 };
 
@@ -79,6 +80,7 @@ int peer_sock_alloc(struct peer_sock **sp, const char *base_ip, unsigned slots)
 		return ENOMEM;
 	s->base = ntohl(base.s_addr);
 	s->cap = slots;
+	s->txq.fd = -1;
 	int e = peer_sock_open(s);
 	if (e) {
 		peer_sock_free(s);
@@ -92,6 +94,7 @@ void peer_sock_free(struct peer_sock *s)
 {
 	if (!s)
 		return;
+	peer_tx_flush();                 /* its queue may be open */
 	for (unsigned i = 0; i < s->n; i++)
 		if (s->slot[i]) {            /* a peer that outlives it: no longer reachable */
 			s->slot[i]->sock = NULL;
@@ -103,6 +106,7 @@ void peer_sock_free(struct peer_sock *s)
 }
 
 int peer_sock_fd(const struct peer_sock *s) { return s->fd; }
+struct peer_txq *peer_sock_txq(struct peer_sock *s) { return &s->txq; }
 bool peer_sock_full(const struct peer_sock *s) { return s->n == s->cap; }
 uint64_t peer_sock_stray(const struct peer_sock *s) { return s->rx_stray; }
 
