@@ -1,11 +1,12 @@
 /* lg: the load generator's shared types (tests/load/loadgen.c and its parts).
  *
- * One thread, one epoll: every leg's UDP socket and every signalling connection. Signalling
+ * One thread, one epoll: the legs' UDP sockets (shared by up to --legs-per-socket legs,
+ * lg_socks.c) and every signalling connection. Signalling
  * clients (sig_*.c) are written as plain sequential code: while they wait for a reply they call
  * lg_pump(), which keeps every leg's ICE, DTLS and media going.
  *
- * Ownership: struct lg owns the calls (lg->calls), each call owns its legs and each leg its
- * peer. A backend's state belongs to the backend (open/close); what it keeps per call hangs
+ * Ownership: struct lg owns the calls (lg->calls) and the shared sockets (lg->socks, freed
+ * after every peer), each call owns its legs and each leg its peer, which borrows its socket. A backend's state belongs to the backend (open/close); what it keeps per call hangs
  * off lg_call.sig and is freed by its call_teardown. */
 #ifndef TESTS_LOAD_LG_H
 #define TESTS_LOAD_LG_H
