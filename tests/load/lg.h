@@ -1,11 +1,12 @@
 /* lg: the load generator's shared types (tests/load/loadgen.c and its parts).
  *
- * One thread, one epoll: every leg's UDP socket and every signalling connection. Signalling
+ * One thread, one epoll: the legs' UDP sockets (shared by up to --legs-per-socket legs,
+ * lg_socks.c) and every signalling connection. Signalling
  * clients (sig_*.c) are written as plain sequential code: while they wait for a reply they call
  * lg_pump(), which keeps every leg's ICE, DTLS and media going.
  *
- * Ownership: struct lg owns the calls (lg->calls), each call owns its legs and each leg its
- * peer. A backend's state belongs to the backend (open/close); what it keeps per call hangs
+ * Ownership: struct lg owns the calls (lg->calls) and the shared sockets (lg->socks, freed
+ * after every peer), each call owns its legs and each leg its peer, which borrows its socket. A backend's state belongs to the backend (open/close); what it keeps per call hangs
  * off lg_call.sig and is freed by its call_teardown. */
 #ifndef TESTS_LOAD_LG_H
 #define TESTS_LOAD_LG_H
@@ -22,6 +23,7 @@
 
 struct lg;
 struct lg_call;
+struct lg_sock;
 struct frames;
 struct dtls_cert;
 
@@ -114,6 +116,7 @@ struct lg_opts {
 	 * grid, the burstier the relay's input (all legs due in one step arrive together). */
 	unsigned send_grid_us;
 	bool gso;                        /* video frames by UDP GSO, not sendmmsg (peer_tx.c) */
+	unsigned legs_per_sock;          /* legs on one shared UDP socket (lg_socks.c); 1: own */
 };
 
 /* a send due: audio packet or video frame of one leg */
@@ -132,6 +135,8 @@ struct lg {
 	void *bstate;
 	struct lg_call *calls;
 	unsigned ncalls;
+	struct lg_sock **socks;          /* lg_socks.c: the legs' shared sockets */
+	unsigned nsocks, sockcap;
 	/* lg_loop.c */
 	struct lg_sched_ev *heap;        /* min-heap on due_us */
 	size_t nheap, heapcap;
@@ -163,6 +168,14 @@ void lg_io_del(struct lg *lg, int fd);
 int lg_leg_start_sending(struct lg *lg, struct lg_leg *l);
 void lg_stop_sending(struct lg *lg);
 void lg_grid_timer_stop(struct lg *lg);
+
+/* lg_socks.c: do legs share sockets (--legs-per-socket > 1 and a --bind in 127/8)? a new
+ * peer on the current shared socket; datagrams the sockets had for no leg; free the sockets
+ * (after every peer) */
+bool lg_socks_shared(const struct lg *lg);
+int lg_socks_peer(struct lg *lg, struct peer **pp);
+uint64_t lg_socks_stray(const struct lg *lg);
+void lg_socks_free(struct lg *lg);
 
 /* report.c: what is sampled at the edges of the measured window */
 struct lg_sample {

@@ -134,11 +134,11 @@ static void lg_send_video(struct lg *lg, struct lg_leg *l, uint64_t now)
 	}
 	const struct frames_video *v = &lg->fr->video[l->vframe];
 	l->vframe = (l->vframe + 1) % lg->fr->nvideo;
-	peer_tx_begin(l->p);
 	for (unsigned i = 0; i < v->npkts; i++)
 		peer_send_media(l->p, PEER_VIDEO, v->pkts[i].data, v->pkts[i].len, l->vts,
 				i + 1 == v->npkts);
-	peer_tx_flush();
+	if (lg->o.gso)
+		peer_tx_flush();         /* one GSO send per frame */
 	l->vts += 90000u / lg->fr->fps;
 }
 
@@ -154,6 +154,7 @@ static void lg_run_due(struct lg *lg, uint64_t now)
 			if (late > lg->late_max_us)
 				lg->late_max_us = late;
 		}
+		peer_tx_begin(l->p);     /* legs of one shared socket: one sendmmsg for them all */
 		if (ev->kind == PEER_AUDIO) {
 			lg_send_audio(lg, l);
 			l->audio_n++;
@@ -164,6 +165,7 @@ static void lg_run_due(struct lg *lg, uint64_t now)
 		ev->due_us = lg_due(lg, l, ev->kind);
 		heap_down(lg, 0);
 	}
+	peer_tx_flush();
 }
 
 static void lg_run_ticks(struct lg *lg, uint64_t now)

@@ -63,9 +63,13 @@ static void lg_usage(void)
 		"                                rest count for loss from their header (default 8)\n"
 		"  --send-grid-us N              run the send schedule on an N us grid (default 250;\n"
 		"                                0: wake for every due packet)\n"
+		"  --legs-per-socket N           legs sharing one UDP socket, each with its own local\n"
+		"                                address 127.x.y.z (default 256; 1: a socket per leg;\n"
+		"                                a --bind outside 127/8 always gets a socket per leg)\n"
 		"  --gso                         send a video frame's packets in one UDP GSO send instead\n"
 		"                                of sendmmsg (the same datagrams reach the relay, but as\n"
-		"                                segments: see docs/performance.md)\n"
+		"                                segments: see docs/performance.md); implies\n"
+		"                                --legs-per-socket 1\n"
 		"  --label TEXT --quiet\n");
 }
 
@@ -90,14 +94,14 @@ static int lg_parse_opts(struct lg_opts *o, int argc, char **argv)
 		{"agent-pass", 1, 0, 'x'}, {"relay-cpu", 1, 0, 'C'}, {"interp-user", 1, 0, 'i'},
 		{"language", 1, 0, 'g'}, {"unprotect-every", 1, 0, 'U'}, {"send-grid-us", 1, 0, 'G'},
 		{"relay-prio", 1, 0, 'R'}, {"label", 1, 0, 'l'}, {"quiet", 0, 0, 'q'},
-		{"gso", 0, 0, 'S'},
+		{"gso", 0, 0, 'S'}, {"legs-per-socket", 1, 0, 'K'},
 		{"help", 0, 0, 'h'}, {0, 0, 0, 0}};
 	*o = (struct lg_opts){.backend = "inproc", .host = "127.0.0.1", .bind_ip = "127.0.0.1",
 			      .calls = 1, .scenario = LG_SC_AV, .video_kbps = 1000,
 			      .video_loop_ms = 10000, .warmup_s = 2, .duration_s = 10,
 			      .setup_timeout_s = 30, .relay_pid = -1, .relay_cpu = -1, .agent_user = "agent%u",
 			      .agent_pass = "", .interp_user = "interp%u", .unprotect_every = 8,
-			      .send_grid_us = 250};
+			      .send_grid_us = 250, .legs_per_sock = 256};
 	int c;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -124,12 +128,16 @@ static int lg_parse_opts(struct lg_opts *o, int argc, char **argv)
 		case 'U': o->unprotect_every = (unsigned)atoi(optarg); break;
 		case 'G': o->send_grid_us = (unsigned)atoi(optarg); break;
 		case 'S': o->gso = true; break;
+		case 'K': o->legs_per_sock = (unsigned)atoi(optarg); break;
 		default: return EINVAL;
 		}
 	}
 	if (!o->language && o->scenario == LG_SC_INTERPRETER)
 		o->language = "es";
-	return o->calls && o->duration_s && o->unprotect_every && optind == argc ? 0 : EINVAL;
+	if (o->gso)
+		o->legs_per_sock = 1;    /* GSO is per peer on its own socket (peer_tx.c) */
+	return o->calls && o->duration_s && o->unprotect_every && o->legs_per_sock &&
+	       optind == argc ? 0 : EINVAL;
 }
 
 static void lg_leg_on_io(struct lg_io *io, uint32_t events)
@@ -160,16 +168,17 @@ static int lg_call_alloc_legs(struct lg *lg, struct lg_call *c)
 		struct lg_leg *l = &c->leg[i];
 		*l = (struct lg_leg){.io.h = lg_leg_on_io, .call = c, .idx = i, .party = plan[i].party,
 				     .send = {plan[i].send[0], plan[i].send[1]}};
-		int e = peer_alloc(&l->p, lg->cert, lg->o.bind_ip);
+		bool shared = lg_socks_shared(lg);
+		int e = shared ? lg_socks_peer(lg, &l->p) : peer_alloc(&l->p, lg->cert, lg->o.bind_ip);
 		if (e)
 			return e;
 		peer_set_media(l->p, plan[i].offer[PEER_AUDIO], plan[i].offer[PEER_VIDEO]);
 		peer_set_recvonly(l->p, plan[i].recvonly[PEER_AUDIO], plan[i].recvonly[PEER_VIDEO]);
 		peer_set_auto_nack(l->p, true);
-		if ((e = lg_io_add_edge(lg, peer_fd(l->p), &l->io)))
-			return e;
-		l->io_added = true;
 		peer_set_rx_sample(l->p, lg->o.unprotect_every);
+		if (!shared && (e = lg_io_add_edge(lg, peer_fd(l->p), &l->io)))
+			return e;
+		l->io_added = !shared;
 	}
 	return 0;
 }
@@ -312,6 +321,7 @@ static void lg_teardown(struct lg *lg)
 	}
 	if (lg->bstate && lg->be->close)
 		lg->be->close(lg, lg->bstate);
+	lg_socks_free(lg);
 	free(lg->calls);
 	free(lg->heap);
 	lg_grid_timer_stop(lg);

@@ -27,11 +27,26 @@
 static _Thread_local uint8_t peer_rxbuf[PEER_RX_BATCH][PEER_BUF];
 static _Thread_local char peer_rxctl[PEER_RX_BATCH][CMSG_SPACE(sizeof(struct timespec))];
 
+int peer_sendto(struct peer *p, const uint8_t *buf, size_t len, const struct sockaddr_in *to)
+{
+	struct iovec iov = {(void *)buf, len};
+	struct msghdr mh = {.msg_name = (void *)to, .msg_namelen = sizeof(*to), .msg_iov = &iov,
+			    .msg_iovlen = 1};
+	union peer_sock_cmsg ctl;
+	if (p->fd < 0)
+		return EBADF;
+	if (p->sock)
+		peer_sock_set_src(p, &mh, &ctl);
+	if (sendmsg(p->fd, &mh, MSG_DONTWAIT) >= 0)
+		return 0;
+	p->st.tx_errors++;
+	return errno;
+}
+
 void peer_dtls_send(const uint8_t *data, size_t len, void *arg)
 {
 	struct peer *p = arg;
-	if (sendto(p->fd, data, len, 0, (struct sockaddr *)&p->remote, sizeof(p->remote)) < 0)
-		p->st.tx_errors++;
+	peer_sendto(p, data, len, &p->remote);
 }
 
 static int peer_socket(struct peer *p, const char *bind_ip)
@@ -55,16 +70,8 @@ static int peer_socket(struct peer *p, const char *bind_ip)
 	return 0;
 }
 
-int peer_alloc(struct peer **pp, struct dtls_cert *cert, const char *bind_ip)
+static void peer_init(struct peer *p, struct dtls_cert *cert)
 {
-	struct peer *p = calloc(1, sizeof(*p));
-	if (!p)
-		return ENOMEM;
-	int err = peer_socket(p, bind_ip);
-	if (err) {
-		peer_free(p);
-		return err;
-	}
 	p->cert = mem_ref(cert);
 	ice_gen_credentials(p->lufrag, p->lpwd);
 	RAND_bytes((unsigned char *)p->ssrc, sizeof(p->ssrc));
@@ -76,6 +83,34 @@ int peer_alloc(struct peer **pp, struct dtls_cert *cert, const char *bind_ip)
 	p->pt[PEER_VIDEO] = PEER_PT_VP8;
 	p->rtx_pt = PEER_PT_RTX;
 	p->offer_audio = p->offer_video = true;
+}
+
+int peer_alloc(struct peer **pp, struct dtls_cert *cert, const char *bind_ip)
+{
+	struct peer *p = calloc(1, sizeof(*p));
+	if (!p)
+		return ENOMEM;
+	int err = peer_socket(p, bind_ip);
+	if (err) {
+		peer_free(p);
+		return err;
+	}
+	peer_init(p, cert);
+	*pp = p;
+	return 0;
+}
+
+int peer_alloc_shared(struct peer **pp, struct dtls_cert *cert, struct peer_sock *s)
+{
+	struct peer *p = calloc(1, sizeof(*p));
+	if (!p)
+		return ENOMEM;
+	int err = peer_sock_attach(s, p);
+	if (err) {
+		free(p);
+		return err;
+	}
+	peer_init(p, cert);
 	*pp = p;
 	return 0;
 }
@@ -84,9 +119,13 @@ void peer_free(struct peer *p)
 {
 	if (!p)
 		return;
+	if (peer_tx_queued(p))
+		peer_tx_flush();         /* the queue borrows it */
 	if (p->dtls && p->connected)
 		dtls_conn_close(p->dtls);
-	if (p->fd >= 0)
+	if (p->sock)
+		peer_sock_detach(p);
+	else if (p->fd >= 0)
 		close(p->fd);
 	mem_deref(p->srtp);
 	mem_deref(p->dtls);
@@ -148,10 +187,7 @@ int peer_dtls_setup(struct peer *p)
 
 int peer_send_raw(struct peer *p, const uint8_t *buf, size_t len)
 {
-	if (sendto(p->fd, buf, len, 0, (struct sockaddr *)&p->remote, sizeof(p->remote)) >= 0)
-		return 0;
-	p->st.tx_errors++;
-	return errno;
+	return peer_sendto(p, buf, len, &p->remote);
 }
 
 int peer_keepalive(struct peer *p)
@@ -189,8 +225,8 @@ static void peer_on_binding_request(struct peer *p, const struct stun_msg *m,
 	uint8_t out[256];
 	size_t n = stun_build_binding_success(out, sizeof(out), m->tid, (const struct sockaddr *)from,
 					      (const uint8_t *)p->lpwd, strlen(p->lpwd));
-	if (n && sendto(p->fd, out, n, 0, (const struct sockaddr *)from, sizeof(*from)) < 0)
-		p->st.tx_errors++;
+	if (n)
+		peer_sendto(p, out, n, from);
 	if (!p->has_remote || (m->use_candidate && !p->controlling)) {
 		p->remote = *from;
 		p->has_remote = true;
@@ -234,8 +270,8 @@ static void peer_on_dtls(struct peer *p, const uint8_t *buf, size_t len)
 	}
 }
 
-static void peer_on_datagram(struct peer *p, uint8_t *buf, size_t len,
-			     const struct sockaddr_in *from, uint64_t arrival_us)
+void peer_on_datagram(struct peer *p, uint8_t *buf, size_t len, const struct sockaddr_in *from,
+		      uint64_t arrival_us)
 {
 	if (!len)
 		return;
@@ -280,6 +316,10 @@ static void peer_rxh_reset(unsigned n)
 
 void peer_recv(struct peer *p)
 {
+	if (p->sock) {
+		peer_sock_recv(p->sock);   /* every peer's on it */
+		return;
+	}
 	if (!peer_rxh.ready) {
 		peer_rxh_reset(PEER_RX_BATCH);
 		peer_rxh.ready = true;

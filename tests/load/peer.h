@@ -18,6 +18,7 @@
 #include "tests/load/rxstats.h"
 
 struct peer;
+struct peer_sock;
 struct dtls_cert;
 
 enum peer_kind { PEER_AUDIO, PEER_VIDEO, PEER_NKINDS };
@@ -47,6 +48,19 @@ struct peer_stats {
 /* cert may be shared between peers (read-only); bind_ip e.g. "127.0.0.1" */
 int peer_alloc(struct peer **pp, struct dtls_cert *cert, const char *bind_ip);
 void peer_free(struct peer *p);
+/* --- sockets shared by many peers (peer_sock.c) ---
+ * One UDP socket on the wildcard address serves up to `slots` peers; the peer in slot k has
+ * the local address base_ip + k (base_ip in 127/8) and the socket's port, so each still has a
+ * 5-tuple of its own. The socket must outlive its peers (free them first). */
+int peer_sock_alloc(struct peer_sock **sp, const char *base_ip, unsigned slots);
+void peer_sock_free(struct peer_sock *s);
+int peer_sock_fd(const struct peer_sock *s);
+bool peer_sock_full(const struct peer_sock *s);
+uint64_t peer_sock_stray(const struct peer_sock *s);   /* datagrams for no peer */
+/* receive everything queued on s and hand each datagram to its peer (never blocks) */
+void peer_sock_recv(struct peer_sock *s);
+/* a peer on the next slot of s (ENOSPC: s is full); peer_fd() is then the shared socket's */
+int peer_alloc_shared(struct peer **pp, struct dtls_cert *cert, struct peer_sock *s);
 int peer_fd(const struct peer *p);
 uint16_t peer_port(const struct peer *p);
 const char *peer_ufrag(const struct peer *p);  /* our ICE ufrag, as in the offer */
@@ -96,7 +110,8 @@ int peer_send_rtp(struct peer *p, enum peer_kind kind, const uint8_t *payload, s
 int peer_send_media(struct peer *p, enum peer_kind kind, const uint8_t *payload, size_t len,
 		    uint32_t ts, bool marker);
 /* batch what p sends until peer_tx_flush() into one send (e.g. a video frame's packets): one
- * UDP GSO datagram the kernel cuts into the packets, or one sendmmsg (peer_tx.c) */
+ * UDP GSO datagram the kernel cuts into the packets, or one sendmmsg (peer_tx.c). Peers on one
+ * shared socket share the batch: beginning it on another peer of the same socket adds to it. */
 void peer_tx_begin(struct peer *p);
 void peer_tx_flush(void);
 /* UDP GSO for the batch (default off: sendmmsg), for this thread */

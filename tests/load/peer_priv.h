@@ -7,6 +7,7 @@
 #include "media/ice.h"
 
 #include <netinet/in.h>
+#include <sys/socket.h>
 
 #define PEER_PT_OPUS 111
 #define PEER_PT_VP8 96
@@ -27,7 +28,9 @@ struct peer_hist {
 };
 
 struct peer {
-	int fd;
+	int fd;                      /* its own socket, or its shared socket's (not owned) */
+	struct peer_sock *sock;      /* NULL: the socket is its own (peer_sock.c) */
+	unsigned sock_slot;
 	peer_rx_h *rx_h;             /* every packet after SRTP, for tests that look inside */
 	void *rx_arg;
 	struct sockaddr_in local, remote;
@@ -65,12 +68,41 @@ struct peer {
 	struct rxhist *win_hist[PEER_NKINDS];
 };
 
+/* a source address for one message on a shared socket (IP_PKTINFO) */
+union peer_sock_cmsg {
+	char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+	struct cmsghdr align;
+};
+
+/* peer_tx.c: a send queue, flushed by one sendmmsg (or GSO send) per 64 messages */
+#define PEER_TX_BATCH 64
+struct peer_txq {
+	int fd;                       /* the socket; -1: not open */
+	struct peer *p;               /* the peer it was opened on */
+	bool mixed;                   /* other peers (of a shared socket) queued in it too */
+	unsigned n;
+	struct mmsghdr mm[PEER_TX_BATCH];
+	struct iovec iov[PEER_TX_BATCH];
+	struct peer *owner[PEER_TX_BATCH];
+	union peer_sock_cmsg ctl[PEER_TX_BATCH];
+	uint8_t buf[PEER_TX_BATCH][PEER_BUF];
+};
+
 /* peer.c */
+void peer_on_datagram(struct peer *p, uint8_t *buf, size_t len, const struct sockaddr_in *from,
+		      uint64_t arrival_us);
+/* send one datagram from p's address (its own socket or its slot's on a shared one) */
+int peer_sendto(struct peer *p, const uint8_t *buf, size_t len, const struct sockaddr_in *to);
 void peer_dtls_send(const uint8_t *data, size_t len, void *arg);
 int peer_dtls_setup(struct peer *p);
 /* peer_tx.c: is p's batch open (peer_tx_begin)? then queue a protected packet in it */
 bool peer_tx_queued(const struct peer *p);
 int peer_tx_queue(struct peer *p, const uint8_t *buf, size_t n);
+/* peer_sock.c: p takes the next slot of s (ENOSPC: none left), or leaves its slot */
+int peer_sock_attach(struct peer_sock *s, struct peer *p);
+void peer_sock_detach(struct peer *p);
+void peer_sock_set_src(const struct peer *p, struct msghdr *mh, union peer_sock_cmsg *ctl);
+struct peer_txq *peer_sock_txq(struct peer_sock *s);   /* the socket's send queue */
 /* peer_media.c */
 struct rxstats *peer_rx_find(struct peer *p, enum peer_kind k, uint32_t ssrc, bool create);
 void peer_on_media(struct peer *p, uint8_t *buf, size_t len, uint64_t arrival_us);

@@ -277,6 +277,10 @@ void lg_report(struct lg *lg, const struct lg_run *run)
 	json_object_set_new(j, "unprotect_every", json_integer(lg->o.unprotect_every));
 	json_object_set_new(j, "send_grid_us", json_integer(lg->o.send_grid_us));
 	json_object_set_new(j, "rx_header_only", json_integer((json_int_t)n.rx_clear));
+	/* shared sockets (lg_socks.c): how many, and datagrams that reached none of their legs */
+	json_object_set_new(j, "leg_sockets", json_integer(lg->nsocks ? (json_int_t)lg->nsocks :
+		(json_int_t)run->legs_connected));
+	json_object_set_new(j, "rx_stray", json_integer((json_int_t)lg_socks_stray(lg)));
 	if (*run->first_error)
 		json_object_set_new(j, "first_error", json_string(run->first_error));
 	char *text = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(6));

@@ -1,7 +1,9 @@
 /* The load generator's scripted peer (tests/load/peer.h) against itself, no relay between:
  * one offers, the other answers (ICE controlled, DTLS client), and what the benchmark relies
  * on works end to end: send-time stamps, loss counted over a window, a lost video packet
- * NACKed by the receiver and resent over RTX from the sender's history, PLI reported. */
+ * NACKed by the receiver and resent over RTX from the sender's history, PLI reported. The same
+ * again with both peers on one shared socket (peer_sock.c: 127.0.0.1 and 127.0.0.2, one port),
+ * as the load generator runs its legs. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -14,23 +16,36 @@
 #include "media/srtp_session.h"
 #include "tests/load/peer.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 struct pair {
 	struct dtls_cert *cert;
 	struct peer *a, *b;       /* a offers, b answers */
+	struct peer_sock *sock;   /* shared by a and b, or NULL: a socket each */
 };
 
-static int setup(void **state)
+static int setup_peers(void **state, bool shared)
 {
 	struct pair *f = calloc(1, sizeof(*f));
 	char offer[8192], answer[8192];
 	assert_int_equal(srtp_session_global_init(), 0);
 	assert_int_equal(dtls_cert_create(&f->cert), 0);
-	assert_int_equal(peer_alloc(&f->a, f->cert, "127.0.0.1"), 0);
-	assert_int_equal(peer_alloc(&f->b, f->cert, "127.0.0.1"), 0);
+	if (shared) {
+		assert_int_equal(peer_sock_alloc(&f->sock, "127.0.0.1", 2), 0);
+		assert_int_equal(peer_alloc_shared(&f->a, f->cert, f->sock), 0);
+		assert_int_equal(peer_alloc_shared(&f->b, f->cert, f->sock), 0);
+		assert_true(peer_sock_full(f->sock));
+		struct peer *c;
+		assert_int_equal(peer_alloc_shared(&c, f->cert, f->sock), ENOSPC);
+	} else {
+		assert_int_equal(peer_alloc(&f->a, f->cert, "127.0.0.1"), 0);
+		assert_int_equal(peer_alloc(&f->b, f->cert, "127.0.0.1"), 0);
+	}
 	assert_int_equal(peer_offer(f->a, offer, sizeof(offer)), 0);
 	assert_int_equal(peer_accept_offer(f->b, offer, answer, sizeof(answer)), 0);
 	assert_non_null(strstr(answer, "a=setup:active"));
@@ -47,11 +62,15 @@ static int setup(void **state)
 	return 0;
 }
 
+static int setup(void **state) { return setup_peers(state, false); }
+static int setup_shared(void **state) { return setup_peers(state, true); }
+
 static int teardown(void **state)
 {
 	struct pair *f = *state;
 	peer_free(f->a);
 	peer_free(f->b);
+	peer_sock_free(f->sock);
 	mem_deref(f->cert);
 	free(f);
 	return 0;
@@ -169,6 +188,35 @@ static void test_skipped_frames_count_by_timestamp(void **state)
 	assert_true(rx->jitter_us > 0);   /* RFC 3550 from RTP timestamps and arrival times */
 }
 
+/* one batch over both peers of a shared socket: each packet reaches the other peer, from its
+ * sender's own address; a datagram to a slot nobody has is counted, not delivered */
+static void test_shared_batch_and_stray(void **state)
+{
+	struct pair *f = *state;
+	static const uint8_t opus[80] = {0x78};
+	assert_int_equal(peer_fd(f->a), peer_fd(f->b));
+	assert_int_equal(peer_port(f->a), peer_port(f->b));
+	peer_tx_begin(f->a);
+	peer_tx_begin(f->b);
+	for (int i = 0; i < 100; i++) {   /* more than a batch: it is flushed on the way */
+		peer_send_media(f->a, PEER_AUDIO, opus, sizeof(opus), (uint32_t)i * 960, false);
+		peer_send_media(f->b, PEER_AUDIO, opus, sizeof(opus), (uint32_t)i * 960, false);
+	}
+	peer_tx_flush();
+	pump(f, 50);
+	assert_int_equal(peer_stats(f->a)->tx_errors + peer_stats(f->b)->tx_errors, 0);
+	assert_int_equal(peer_stats(f->a)->rx[PEER_AUDIO].packets, 100);
+	assert_int_equal(peer_stats(f->b)->rx[PEER_AUDIO].packets, 100);
+	assert_int_equal(peer_sock_stray(f->sock), 0);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(peer_port(f->a)),
+				 .sin_addr.s_addr = htonl(0x7f000003)};   /* 127.0.0.3: no slot */
+	assert_true(sendto(fd, opus, sizeof(opus), 0, (struct sockaddr *)&to, sizeof(to)) > 0);
+	close(fd);
+	pump(f, 20);
+	assert_int_equal(peer_sock_stray(f->sock), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,6 +225,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_nack_rtx_repairs_loss, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pli_is_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_skipped_frames_count_by_timestamp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connects_with_gcm, setup_shared, teardown),
+		cmocka_unit_test_setup_teardown(test_stamps_and_window, setup_shared, teardown),
+		cmocka_unit_test_setup_teardown(test_pli_is_reported, setup_shared, teardown),
+		cmocka_unit_test_setup_teardown(test_skipped_frames_count_by_timestamp, setup_shared,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_shared_batch_and_stray, setup_shared, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
