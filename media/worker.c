@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
 #define WORKER_TICK_US 20000u        /* housekeeping: DTLS, RTCP, consent */
@@ -92,9 +93,21 @@ static void worker_dispatch(struct worker *w, uint8_t *buf, size_t len,
 	}
 }
 
+/* media_batch_us: stay asleep until batch_us after this wake-up began, so that the next
+ * wake-up finds whatever arrived meanwhile; commands and timers wait as long */
+static void worker_batch_wait(const struct worker *w, uint64_t woke_us)
+{
+	uint64_t until = woke_us + w->media->batch_us;
+	struct timespec ts = {.tv_sec = (time_t)(until / 1000000u),
+			      .tv_nsec = (long)(until % 1000000u) * 1000};
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
 static void worker_on_readable(int fd, uint32_t events, void *arg)
 {
 	struct worker *w = arg;
+	uint64_t woke_us = w->media->batch_us ? clock_us() : 0;
 	(void)fd;
 	(void)events;
 	for (;;) {
@@ -107,6 +120,8 @@ static void worker_on_readable(int fd, uint32_t events, void *arg)
 		if (n < WORKER_RX_BATCH)
 			break;
 	}
+	if (w->media->batch_us)
+		worker_batch_wait(w, woke_us);
 }
 
 static void worker_on_tick(void *arg)
