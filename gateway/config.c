@@ -58,6 +58,7 @@ static const struct config_key config_keys[CONFIG_KEY_COUNT] = {
 	/* Below -40 dB the original is all but gone; 0 dB would be no ducking at all, which is
 	 * what consecutive mode gives (and media_config reads 0 as "the default"). */
 	CKDB(CONFIG_DUCK_DB, "duck_db", duck_db, -40.0f, -1.0f),
+	CK(CONFIG_MEDIA_BATCH, "media_batch_us", CT_UINT, media_batch_us, 0, MEDIA_BATCH_US_MAX),
 };
 
 /* Keys that are no longer read: a clear word instead of "unknown key". */

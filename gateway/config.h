@@ -26,7 +26,7 @@ enum config_key_id {
 	CONFIG_ALLOWED_ORIGINS, CONFIG_MAX_MESSAGE_BYTES, CONFIG_ALLOW_NO_ORIGIN,
 	CONFIG_LANGUAGES, CONFIG_TOPICS, CONFIG_RING_TIMEOUT, CONFIG_RETURN_TO_AGENT,
 	CONFIG_DEFAULT_HANDLE_TIME, CONFIG_CUSTOMER_TOKEN_TTL, CONFIG_AGENT_TOKEN_TTL, CONFIG_REPAIR, CONFIG_ADMIN_TOKEN,
-	CONFIG_DUCK_DB,
+	CONFIG_DUCK_DB, CONFIG_MEDIA_BATCH,
 	CONFIG_KEY_COUNT
 };
 
@@ -59,6 +59,7 @@ struct config {
 	size_t max_message_bytes;
 	bool allow_no_origin;
 	bool repair;                       /* media loss repair (NACK, retransmission); true */
+	unsigned media_batch_us;           /* a media worker's wake-ups at most this often; 0 */
 	float duck_db;                     /* simultaneous interpretation: the original's level
 					    * under the interpreter; MEDIA_DUCK_DB_DEFAULT (-14) */
 	char admin_token[CONFIG_TOKEN_MAX + 1]; /* bearer token of /api; "" = make one up */

@@ -72,6 +72,7 @@ static int main_start(struct config *cfg, struct gw *gw)
 		.bind_ip = cfg->media_bind, .public_ip = cfg->public_ip,
 		.port_min = cfg->rtp_ports.lo, .port_max = cfg->rtp_ports.hi,
 		.workers = cfg->workers, .no_repair = !cfg->repair, .duck_db = cfg->duck_db,
+		.batch_us = cfg->media_batch_us,
 	};
 	int err = media_start(&gw->media, &mc, server_wake, gw);
 	if (err) {

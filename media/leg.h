@@ -118,6 +118,10 @@ void leg_out_stop(struct leg *l, unsigned i);
 int leg_streams_alloc(struct leg *l);
 void leg_streams_free(struct leg *l);
 
+/* start loading what a packet from this leg reads first (address check, SRTP session, jitter
+ * buffers): the worker does it for a whole received batch before handling any of it */
+void leg_prefetch(const struct leg *l);
+
 /* packet handlers, called by the worker for datagrams from this leg's checked address */
 void leg_recv_stun(struct leg *l, const uint8_t *buf, size_t len, const struct sockaddr *from);
 void leg_recv_dtls(struct leg *l, const uint8_t *buf, size_t len, const struct sockaddr *from);

@@ -70,6 +70,9 @@ static int media_copy_config(struct media *m, const struct media_config *cfg)
 	if (!(m->duck_db >= -60.0f && m->duck_db <= 0.0f))
 		return EINVAL;
 	m->advertised_port = cfg->advertised_port;
+	if (cfg->batch_us > MEDIA_BATCH_US_MAX)
+		return EINVAL;
+	m->batch_us = cfg->batch_us;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	m->nworkers = cfg->workers ? cfg->workers : (unsigned)(cores > 0 ? cores : 1);
 	if (m->nworkers > MEDIA_MAX_WORKERS)

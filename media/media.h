@@ -27,7 +27,12 @@ struct media_config {
 				    * (a UDP proxy or port forward in front; one worker only) */
 	float duck_db;             /* simultaneous interpretation: level of the ducked original
 				    * under the interpreter, -60..0 dB; 0 = MEDIA_DUCK_DB_DEFAULT */
+	unsigned batch_us;         /* 0: a worker wakes for every datagram that finds it asleep;
+				    * else at most once per batch_us (≤ MEDIA_BATCH_US_MAX): what
+				    * arrives meanwhile waits, up to batch_us, and goes in one batch */
 };
+
+#define MEDIA_BATCH_US_MAX 2000u
 
 #define MEDIA_DUCK_DB_DEFAULT (-14.0f)
 #define MEDIA_MAX_EXTRA 4          /* further audio, and further video, m-lines of one leg */

@@ -19,6 +19,7 @@ struct media {
 	bool repair;
 	uint16_t advertised_port;
 	float duck_db;                   /* default for simultaneous mode */
+	unsigned batch_us;               /* media_config.batch_us */
 	struct dtls_cert *cert;
 	char fingerprint[128];           /* "sha-256 AB:CD:..." */
 	struct worker **workers;

@@ -5,9 +5,10 @@
  * or decrypt of ciphertext || tag. One EVP_CIPHER_CTX per srtp_cipher_t holds the expanded
  * key and GHASH tables; per packet OpenSSL only takes the new IV.
  *
- * Ownership: libsrtp2 owns each srtp_cipher_t (allocated by srtp_gcm_alloc, freed by
- * srtp_gcm_dealloc) and uses it from one thread at a time (a leg's worker). The two
- * EVP_CIPHERs are fetched once by srtp_gcm_install() and kept for the life of the process. */
+ * Ownership: libsrtp2 owns each srtp_cipher_t (allocated by srtp_gcm_alloc together with our
+ * state, in one block, struct srtp_gcm_cipher; freed by srtp_gcm_dealloc) and uses it from one
+ * thread at a time (a leg's worker). The two EVP_CIPHERs are fetched once by
+ * srtp_gcm_install() and kept for the life of the process. */
 #define LOG_MODULE "srtp"
 #include "media/srtp_gcm.h"
 
@@ -107,16 +108,22 @@ static const struct srtp_gcm_variant *srtp_gcm_variant_by_key_len(int key_len)
 	return NULL;
 }
 
+/* libsrtp2's cipher and our state in one cache line: every call of a packet reads both */
+struct srtp_gcm_cipher {
+	srtp_cipher_t c;
+	struct srtp_gcm_state st;
+};
+enum { SRTP_GCM_CIPHER_SIZE = 64 };
+_Static_assert(sizeof(struct srtp_gcm_cipher) <= SRTP_GCM_CIPHER_SIZE, "one cache line");
+
 static srtp_err_status_t srtp_gcm_dealloc(srtp_cipher_pointer_t c)
 {
 	if (!c)
 		return srtp_err_status_ok;
 	struct srtp_gcm_state *st = c->state;
-	if (st) {
+	if (st)
 		EVP_CIPHER_CTX_free(st->ctx);  /* clears the expanded key */
-		free(st);
-	}
-	free(c);
+	free(c);                           /* the block of struct srtp_gcm_cipher */
 	return srtp_err_status_ok;
 }
 
@@ -125,24 +132,22 @@ static srtp_err_status_t srtp_gcm_alloc(srtp_cipher_pointer_t *cp, int key_len, 
 	const struct srtp_gcm_variant *v = srtp_gcm_variant_by_key_len(key_len);
 	if (!cp || !v || (tag_len != 8 && tag_len != SRTP_GCM_TAG_MAX))
 		return srtp_err_status_bad_param;
-	srtp_cipher_t *c = calloc(1, sizeof(*c));
-	struct srtp_gcm_state *st = calloc(1, sizeof(*st));
-	if (c)
-		c->state = st;
-	if (!c || !st || !(st->ctx = EVP_CIPHER_CTX_new())) {
-		free(st);
-		if (c)
-			c->state = NULL;
-		free(c);
+	struct srtp_gcm_cipher *b = aligned_alloc(64, SRTP_GCM_CIPHER_SIZE);
+	if (!b)
+		return srtp_err_status_alloc_fail;
+	memset(b, 0, SRTP_GCM_CIPHER_SIZE);
+	if (!(b->st.ctx = EVP_CIPHER_CTX_new())) {
+		free(b);
 		return srtp_err_status_alloc_fail;
 	}
-	st->evp = v->evp;
-	st->tag_len = tag_len;
-	st->dir = srtp_direction_any;
-	c->type = v->type;
-	c->algorithm = (int)v->id;
-	c->key_len = key_len;
-	*cp = c;
+	b->st.evp = v->evp;
+	b->st.tag_len = tag_len;
+	b->st.dir = srtp_direction_any;
+	b->c.state = &b->st;
+	b->c.type = v->type;
+	b->c.algorithm = (int)v->id;
+	b->c.key_len = key_len;
+	*cp = &b->c;
 	return srtp_err_status_ok;
 }
 
@@ -234,6 +239,14 @@ static const srtp_cipher_type_t srtp_gcm_type256 = {
 	srtp_gcm_decrypt, srtp_gcm_set_iv, srtp_gcm_get_tag,
 	"AES-256 GCM using OpenSSL (rapport)", &srtp_gcm_test256, SRTP_AES_GCM_256,
 };
+
+const struct srtp_cipher_type_t *srtp_gcm_type(int key_len_wsalt)
+{
+	for (size_t i = 0; i < SRTP_GCM_NVARIANTS; i++)
+		if (srtp_gcm_variants[i].key_len_wsalt == key_len_wsalt)
+			return srtp_gcm_variants[i].type;
+	return NULL;
+}
 
 int srtp_gcm_install(void)
 {

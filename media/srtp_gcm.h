@@ -18,4 +18,9 @@
  * an errno-style code (the old implementation then stays in place). */
 int srtp_gcm_install(void);
 
+/* The cipher type for a key (with salt) of libsrtp2's AES-GCM 128 or 256 lengths, or NULL:
+ * for tests, which drive it through srtp_cipher_type_alloc() and friends. */
+struct srtp_cipher_type_t;
+const struct srtp_cipher_type_t *srtp_gcm_type(int key_len_wsalt);
+
 #endif

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
 #define WORKER_TICK_US 20000u        /* housekeeping: DTLS, RTCP, consent */
@@ -92,9 +93,35 @@ static void worker_dispatch(struct worker *w, uint8_t *buf, size_t len,
 	}
 }
 
+/* Every packet finds its leg's state cold (400 legs apart from the last one): look all the
+ * batch's senders up first and start loading their state, so that the cache misses of the
+ * batch overlap instead of coming one after another as each packet is handled. */
+static void worker_prefetch(struct worker *w, int n)
+{
+	for (int i = 0; i < n; i++) {
+		const uint8_t *b = w->rx_buf[i];
+		struct leg *l;
+		if (w->rx_msg[i].msg_len && b[0] >= 128 && b[0] <= 191 &&
+		    (l = addrmap_get(&w->addrs, (const struct sockaddr *)&w->rx_addr[i])))
+			leg_prefetch(l);
+	}
+}
+
+/* media_batch_us: stay asleep until batch_us after this wake-up began, so that the next
+ * wake-up finds whatever arrived meanwhile; commands and timers wait as long */
+static void worker_batch_wait(const struct worker *w, uint64_t woke_us)
+{
+	uint64_t until = woke_us + w->media->batch_us;
+	struct timespec ts = {.tv_sec = (time_t)(until / 1000000u),
+			      .tv_nsec = (long)(until % 1000000u) * 1000};
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
 static void worker_on_readable(int fd, uint32_t events, void *arg)
 {
 	struct worker *w = arg;
+	uint64_t woke_us = w->media->batch_us ? clock_us() : 0;
 	(void)fd;
 	(void)events;
 	for (;;) {
@@ -102,11 +129,14 @@ static void worker_on_readable(int fd, uint32_t events, void *arg)
 		if (n <= 0)
 			break;
 		w->now_us = clock_us();
+		worker_prefetch(w, n);
 		worker_rx_each(w, n, worker_dispatch);
 		worker_tx_flush(w);
 		if (n < WORKER_RX_BATCH)
 			break;
 	}
+	if (w->media->batch_us)
+		worker_batch_wait(w, woke_us);
 }
 
 static void worker_on_tick(void *arg)

@@ -90,6 +90,7 @@ static void test_defaults(void **state)
 	assert_false(cfg.allow_no_origin);
 	assert_true(cfg.repair);
 	assert_true(cfg.duck_db == -14.0f);
+	assert_int_equal(cfg.media_batch_us, 0);
 	assert_true(cfg.admin_token_generated);
 	assert_int_equal(strlen(cfg.admin_token), 43);
 	assert_int_equal(cfg.allowed_origins.n, 2);  /* bind and 127.0.0.1 are one origin */
@@ -119,6 +120,7 @@ static void test_full_file(void **state)
 		   "allow_no_origin = yes\n"
 		   "repair = off\n"
 		   "duck_db = -20.5\n"
+		   "media_batch_us = 500\n"
 		   "admin_token = 0123456789abcdef-._~+/\n"
 		   "\t# indented comment\n");
 	struct config cfg;
@@ -150,6 +152,7 @@ static void test_full_file(void **state)
 	assert_true(cfg.allow_no_origin);
 	assert_false(cfg.repair);
 	assert_true(cfg.duck_db == -20.5f);
+	assert_int_equal(cfg.media_batch_us, 500);
 	assert_string_equal(cfg.admin_token, "0123456789abcdef-._~+/");
 	assert_false(cfg.admin_token_generated);
 }
@@ -189,6 +192,8 @@ static const struct bad_line {
 	{"bind = 127.0.0.1\nbind = ::1\n", EINVAL, ":2: ", "bind is set twice"},
 	{"data_dir =\n", EINVAL, ":1: ", "bad value for data_dir"},
 	{"repair = sometimes\n", EINVAL, ":1: ", "bad value for repair"},
+	{"media_batch_us = 2001\n", EINVAL, ":1: ", "from 0 to 2000"},
+	{"media_batch_us = -5\n", EINVAL, ":1: ", "bad value for media_batch_us"},
 	{"admin_token = short\n", EINVAL, ":1: ", "admin_token must be empty or 16 to 256"},
 	{"admin_token = \"0123456789 abcdef\"\n", EINVAL, ":1: ", "only letters, digits"},
 	{"duck_db = -41\n", EINVAL, ":1: ", "bad value for duck_db: \"-41\" is not a level in dB from -40 to -1"},

@@ -57,11 +57,14 @@ static void add_leg(struct fixture *f, struct peer *p, uint32_t *leg, char *answ
 	mem_deref(answer);
 }
 
+static unsigned setup_batch_us;    /* media_config.batch_us of the next setup */
+
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct media_config cfg = {.bind_ip = "127.0.0.1", .public_ip = "127.0.0.1",
-				   .port_min = 47000, .port_max = 47999, .workers = 2};
+				   .port_min = 47000, .port_max = 47999, .workers = 2,
+				   .batch_us = setup_batch_us};
 	assert_int_equal(media_start(&f->m, &cfg, on_notify, NULL), 0);
 	assert_int_equal(dtls_cert_create(&f->cert), 0);
 	assert_int_equal(media_call_create(f->m, &f->call), 0);
@@ -71,6 +74,14 @@ static int setup(void **state)
 	add_leg(f, f->b, &f->leg_b, f->answer_b);
 	*state = f;
 	return 0;
+}
+
+static int setup_batched(void **state)
+{
+	setup_batch_us = 1000;
+	int r = setup(state);
+	setup_batch_us = 0;
+	return r;
 }
 
 static int teardown(void **state)
@@ -147,6 +158,32 @@ static void test_call_forwards_both_ways(void **state)
 	assert_true(st.rx_packets >= 400);
 	assert_true(st.tx_packets >= 396);
 	assert_string_equal(st.srtp_profile, "AEAD_AES_128_GCM");
+}
+
+/* media_batch_us: wake-ups at most once a millisecond change what arrives and how (only when) */
+static void test_batched_wakeups_forward_everything(void **state)
+{
+	struct fixture *f = *state;
+	connect_both(f);
+	send_burst(f->a, f->b, 200);
+	send_burst(f->b, f->a, 200);
+	const struct peer_stats *sb = peer_stats(f->b), *sa = peer_stats(f->a);
+	assert_true(sb->rx[PEER_AUDIO].packets >= 198 && sb->rx[PEER_VIDEO].packets >= 198);
+	assert_true(sa->rx[PEER_AUDIO].packets >= 198 && sa->rx[PEER_VIDEO].packets >= 198);
+	assert_int_equal(sb->rx[PEER_AUDIO].lost_gaps, 0);
+	assert_int_equal(sb->rx[PEER_VIDEO].lost_gaps, 0);
+	assert_int_equal(sa->unprotect_fail, 0);
+}
+
+static void test_batch_beyond_limit_refused(void **state)
+{
+	struct media *m = NULL;
+	struct media_config cfg = {.bind_ip = "127.0.0.1", .public_ip = "127.0.0.1",
+				   .port_min = 47000, .port_max = 47999, .workers = 1,
+				   .batch_us = MEDIA_BATCH_US_MAX + 1};
+	(void)state;
+	assert_int_equal(media_start(&m, &cfg, on_notify, NULL), EINVAL);
+	assert_null(m);
 }
 
 static void test_rtcp_reports_arrive(void **state)
@@ -377,6 +414,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_call_forwards_both_ways, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batched_wakeups_forward_everything, setup_batched,
+						teardown),
+		cmocka_unit_test(test_batch_beyond_limit_refused),
 		cmocka_unit_test_setup_teardown(test_rtcp_reports_arrive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unchecked_address_reaches_no_leg, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_password_gets_401_and_no_access, setup, teardown),
