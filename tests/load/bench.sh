@@ -25,7 +25,7 @@
 #   tests/load/bench.sh [--build DIR] [--steps "1 5 10 ..."] [--scenarios "audio av interpreter"]
 #                       [--relays "rapport janus inproc"] [--duration S] [--warmup S]
 #                       [--budget S] [--video-kbps N] [--out DIR] [--rt | --no-rt]
-#                       [--janus-event-loops N]
+#                       [--janus-event-loops N] [--gen-opts "LOADGEN OPTIONS"]
 set -euo pipefail
 
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -40,6 +40,7 @@ VIDEO_KBPS=1000
 OUT=""
 RT=default
 JANUS_LOOPS=0           # Janus's default: an event loop thread per handle
+GEN_OPTS=()             # more loadgen options (e.g. --legs-per-socket 1)
 LOSS_LIMIT=0.1          # percent
 RAPPORT_PORT=18080
 JANUS_PORT=18188
@@ -56,6 +57,7 @@ while [ $# -gt 0 ]; do
 	--budget) BUDGET=$2; shift ;;
 	--video-kbps) VIDEO_KBPS=$2; shift ;;
 	--out) OUT=$2; shift ;;
+	--gen-opts) read -r -a GEN_OPTS <<< "$2"; shift ;;
 	--rt) RT=all ;;
 	--no-rt) RT=none ;;
 	--janus-event-loops) JANUS_LOOPS=$2; shift ;;
@@ -88,6 +90,7 @@ if [ -z "${RLG_BENCH_INSIDE:-}" ]; then
 	      --video-kbps "$VIDEO_KBPS" --out "$OUT" --janus-event-loops "$JANUS_LOOPS")
 	[ "$RT" = all ] && args+=(--rt)
 	[ "$RT" = none ] && args+=(--no-rt)
+	[ ${#GEN_OPTS[@]} -gt 0 ] && args+=(--gen-opts "${GEN_OPTS[*]}")
 	exec unshare --net -- setsid --wait "$0" "${args[@]}"
 fi
 
@@ -204,7 +207,7 @@ run_step() {   # relay scenario calls
 	esac
 	"${GEN_PRIO[@]}" taskset -c 1 "$LOADGEN" "${target[@]}" --scenario "$sc" --calls "$n" \
 		--duration "$DURATION" --warmup "$WARMUP" --video-kbps "$VIDEO_KBPS" \
-		--setup-timeout $(( 20 + n / 10 )) --label "$relay/$sc/$n" --quiet \
+		--setup-timeout $(( 20 + n / 10 )) --label "$relay/$sc/$n" --quiet "${GEN_OPTS[@]}" \
 		2>> "$OUT/loadgen.log" || true
 	stop_relay
 }
