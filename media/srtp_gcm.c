@@ -99,13 +99,20 @@ static struct srtp_gcm_variant srtp_gcm_variants[] = {
 };
 enum { SRTP_GCM_NVARIANTS = sizeof(srtp_gcm_variants) / sizeof(srtp_gcm_variants[0]) };
 
+/* the variant for a key length with salt, installed or not */
+static const struct srtp_gcm_variant *srtp_gcm_variant(int key_len_wsalt)
+{
+	for (size_t i = 0; i < SRTP_GCM_NVARIANTS; i++)
+		if (srtp_gcm_variants[i].key_len_wsalt == key_len_wsalt)
+			return &srtp_gcm_variants[i];
+	return NULL;
+}
+
+/* ... and only once its EVP_CIPHER is fetched */
 static const struct srtp_gcm_variant *srtp_gcm_variant_by_key_len(int key_len)
 {
-	for (size_t i = 0; i < SRTP_GCM_NVARIANTS; i++) {
-		if (srtp_gcm_variants[i].key_len_wsalt == key_len && srtp_gcm_variants[i].evp)
-			return &srtp_gcm_variants[i];
-	}
-	return NULL;
+	const struct srtp_gcm_variant *v = srtp_gcm_variant(key_len);
+	return v && v->evp ? v : NULL;
 }
 
 /* libsrtp2's cipher and our state in one cache line: every call of a packet reads both */
@@ -242,10 +249,8 @@ static const srtp_cipher_type_t srtp_gcm_type256 = {
 
 const struct srtp_cipher_type_t *srtp_gcm_type(int key_len_wsalt)
 {
-	for (size_t i = 0; i < SRTP_GCM_NVARIANTS; i++)
-		if (srtp_gcm_variants[i].key_len_wsalt == key_len_wsalt)
-			return srtp_gcm_variants[i].type;
-	return NULL;
+	const struct srtp_gcm_variant *v = srtp_gcm_variant(key_len_wsalt);
+	return v ? v->type : NULL;
 }
 
 int srtp_gcm_install(void)

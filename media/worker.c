@@ -71,24 +71,37 @@ static struct leg *worker_checked_leg(struct worker *w, const struct sockaddr *f
 	return l;
 }
 
+/* what a datagram is, by its first byte (RFC 7983 §7) */
+enum worker_kind { WORKER_STUN, WORKER_DTLS, WORKER_RTP, WORKER_OTHER };
+
+static enum worker_kind worker_kind(const uint8_t *buf, size_t len)
+{
+	uint8_t b = len ? buf[0] : 0xff;
+	return b <= 3 ? WORKER_STUN : b >= 20 && b <= 63 ? WORKER_DTLS :
+	       b >= 128 && b <= 191 ? WORKER_RTP : WORKER_OTHER;
+}
+
 static void worker_dispatch(struct worker *w, uint8_t *buf, size_t len,
 			    const struct sockaddr *from)
 {
-	uint8_t b = len ? buf[0] : 0xff;
 	struct leg *l;
-	if (b <= 3) {
+	switch (worker_kind(buf, len)) {
+	case WORKER_STUN:
 		worker_on_stun(w, buf, len, from);
-	} else if (b >= 20 && b <= 63) {
+		break;
+	case WORKER_DTLS:
 		if ((l = worker_checked_leg(w, from)))
 			leg_recv_dtls(l, buf, len, from);
-	} else if (b >= 128 && b <= 191) {
+		break;
+	case WORKER_RTP:
 		if (!(l = worker_checked_leg(w, from)))
-			return;
+			break;
 		if (rtp_is_rtcp(buf, len))
 			leg_recv_rtcp(l, buf, len);
 		else
 			leg_recv_rtp(l, buf, len);
-	} else {
+		break;
+	default:
 		w->cnt.rx_unclassified++;
 	}
 }
@@ -99,9 +112,8 @@ static void worker_dispatch(struct worker *w, uint8_t *buf, size_t len,
 static void worker_prefetch(struct worker *w, int n)
 {
 	for (int i = 0; i < n; i++) {
-		const uint8_t *b = w->rx_buf[i];
 		struct leg *l;
-		if (w->rx_msg[i].msg_len && b[0] >= 128 && b[0] <= 191 &&
+		if (worker_kind(w->rx_buf[i], w->rx_msg[i].msg_len) == WORKER_RTP &&
 		    (l = addrmap_get(&w->addrs, (const struct sockaddr *)&w->rx_addr[i])))
 			leg_prefetch(l);
 	}
