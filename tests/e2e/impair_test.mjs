@@ -284,6 +284,7 @@ function report(r) {
       `${r.sent.pliCount} PLIs received, ${r.sent.keyFramesEncoded} keyframes`,
     `  relay, customer's video in: ${rv.packets} packets, lost before repair ${rv.lost_before_repair}, ` +
       `after repair ${rv.lost_after_repair}, repaired ${rv.repaired}, NACKs sent ${rv.nacks_sent}, ` +
+      `late after NACK ${rv.late_after_nack}, duplicates ${rv.duplicates}, first NACK wait ${(rv.nack_wait_us / 1000).toFixed(0)} ms, ` +
       `reordered ${rv.reordered}, jitter ${(rv.jitter_us / 1000).toFixed(1)} ms, ${(rv.bitrate_bps / 1000).toFixed(0)} kbit/s; ` +
       `PLIs to customer ${r.relay.customer.plis_tx}`,
     `  relay, agent's leg: ${r.relay.agent.nacks_rx} NACK packets from the agent, ${r.relay.agent.retransmits_tx} retransmitted, ` +
