@@ -109,7 +109,8 @@ static const struct admin_field admin_stream_fields[] = {
 	ASF(packets, AF_U64), ASF(bytes, AF_U64), ASF(bitrate_bps, AF_U32),
 	ASF(lost_before_repair, AF_U64), ASF(lost_after_repair, AF_U64), ASF(repaired, AF_U64),
 	ASF(nacks_sent, AF_U64), ASF(reordered, AF_U64), ASF(duplicates, AF_U64),
-	ASF(late, AF_U64), ASF(jitter_us, AF_U32), ASF(missing, AF_U32),
+	ASF(late, AF_U64), ASF(late_after_nack, AF_U64), ASF(jitter_us, AF_U32),
+	ASF(missing, AF_U32), ASF(nack_wait_us, AF_U32),
 };
 
 static json_t *admin_fields_json(const void *base, const struct admin_field *f, size_t n)

@@ -54,6 +54,34 @@ void bwe_on_receiver_report(struct bwe *b, uint8_t fraction_lost, uint64_t tx_by
 	}
 }
 
+static void bwe_stream_start(struct bwe_stream *s, int32_t cum_lost, uint32_t ext_highest,
+			     uint32_t packets_sent, uint64_t now_us)
+{
+	*s = (struct bwe_stream){.ext_highest = ext_highest, .cum_lost = cum_lost,
+				 .packets = packets_sent, .since_us = now_us, .have = true};
+}
+
+int bwe_downlink_loss(struct bwe_stream *s, int32_t cum_lost, uint32_t ext_highest,
+		      uint32_t packets_sent, uint64_t now_us)
+{
+	uint32_t expected = ext_highest - s->ext_highest;
+	if (!s->have || expected >= 0x8000u || now_us < s->since_us) {
+		bwe_stream_start(s, cum_lost, ext_highest, packets_sent, now_us);
+		return -1;                /* first report, or the receiver restarted */
+	}
+	if (now_us - s->since_us < BWE_LOSS_WINDOW_US || expected < BWE_LOSS_WINDOW_PKTS)
+		return -1;
+	int64_t received = (int64_t)expected - ((int64_t)cum_lost - s->cum_lost);
+	int64_t lost = (int64_t)(uint32_t)(packets_sent - s->packets) - received;
+	bwe_stream_start(s, cum_lost, ext_highest, packets_sent, now_us);
+	if (lost <= 0)
+		return 0;
+	if (lost > (int64_t)expected)
+		lost = expected;
+	int64_t f = lost * 256 / expected;
+	return f > 255 ? 255 : (int)f;
+}
+
 void bwe_on_receiver_remb(struct bwe *b, uint64_t bps, uint64_t now_us)
 {
 	b->remb_bps = bps;

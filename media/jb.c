@@ -1,6 +1,7 @@
 /* jb: jitter buffer of one inbound RTP stream. See jb.h for the model. */
 #include "media/jb.h"
 #include "base/mem.h"
+#include "media/reorder.h"
 
 #include <errno.h>
 #include <string.h>
@@ -8,6 +9,8 @@
 #define JB_SEQ_MOD 65536
 #define JB_NO_BAD_SEQ (JB_SEQ_MOD + 1)
 #define JB_RTT_MIN_US 5000
+#define JB_SRTT_SHIFT 3           /* smoothed RTT: 1/8 of each new sample */
+#define JB_NACK_WAIT_RTT_MULT 2   /* the adaptive first wait is at most 2 smoothed RTTs */
 #define JB_BASE_WINDOW_US 2000000
 #define JB_STORE_MAX (64u << 20)   /* bytes of playout storage one buffer may reserve */
 
@@ -16,11 +19,13 @@ enum jb_slot_state { JB_S_EMPTY, JB_S_MISSING, JB_S_HAVE, JB_S_LOST };
 struct jb_slot {
 	int64_t ext;          /* the extended seq this slot describes (valid unless EMPTY) */
 	uint64_t nack_us;     /* MISSING: next NACK, or give-up once the tries are used */
+	uint64_t miss_us;     /* when the seq was first seen missing; 0 = never missing */
 	int64_t due_us;       /* stored for playout: when to play */
 	uint32_t ts;
 	uint16_t len;         /* bytes stored for playout, 0 = nothing to play */
 	uint8_t state, tries;
 	bool marker;
+	bool orig;            /* HAVE: the original came (not only its retransmission) */
 };
 
 struct jb {
@@ -47,6 +52,10 @@ struct jb {
 	int64_t nack_lo;           /* no MISSING slot below this */
 	uint64_t nack_next_us;
 	bool keyframe;
+	struct reorder late;       /* how late reordered originals come: the first NACK wait */
+	uint32_t srtt_us;          /* smoothed RTT, bounds that wait */
+	bool have_rtt;
+	uint64_t originals;        /* unique seqs whose original came */
 
 	/* playout */
 	uint32_t ts_ref;           /* RTP ts of the newest packet, and its extension */
@@ -82,7 +91,8 @@ void jb_config_default(struct jb_config *cfg, uint32_t clock_rate, bool video)
 {
 	*cfg = (struct jb_config){
 		.clock_rate = clock_rate, .video = video, .nslots = 512, .slot_cap = 0,
-		.nack_wait_us = 10000, .nack_tries = 3, .nack_max_gap = 256, .rtt_us = 100000,
+		.nack_wait_us = 10000, .nack_wait_max_us = 100000, .nack_tries = 3,
+		.nack_max_gap = 256, .rtt_us = 100000,
 		.delay_min_us = 20000, .delay_max_us = 200000,
 	};
 }
@@ -95,7 +105,7 @@ static bool jb_config_ok(const struct jb_config *c)
 		return false;
 	if (c->slot_cap > UINT16_MAX || (uint64_t)c->slot_cap * c->nslots > JB_STORE_MAX)
 		return false;
-	if (c->nack_tries > 16 || c->nack_max_gap >= c->nslots)
+	if (c->nack_tries > 16 || c->nack_max_gap >= c->nslots || c->nack_wait_max_us > 10000000)
 		return false;
 	return c->delay_min_us <= c->delay_max_us && c->delay_max_us <= 10000000;
 }
@@ -126,6 +136,8 @@ static void jb_retire(struct jb *jb, struct jb_slot *s)
 	s->state = JB_S_EMPTY;
 	s->len = 0;
 	s->tries = 0;
+	s->miss_us = 0;
+	s->orig = false;
 }
 
 /* settle the whole window, oldest first (so the playout cursor moves forward only) */
@@ -169,6 +181,8 @@ int jb_alloc(struct jb **jbp, const struct jb_config *cfg)
 	jb->slots = (struct jb_slot *)(jb + 1);
 	jb->store = (uint8_t *)jb->slots + slots;
 	jb->target_us = cfg->delay_min_us;
+	jb->srtt_us = cfg->rtt_us;
+	reorder_init(&jb->late, 0);
 	jb_clear(jb);
 	*jbp = jb;
 	return 0;
@@ -177,6 +191,48 @@ int jb_alloc(struct jb **jbp, const struct jb_config *cfg)
 void jb_set_rtt(struct jb *jb, uint32_t rtt_us)
 {
 	jb->cfg.rtt_us = rtt_us;
+	if (!jb->have_rtt)
+		jb->srtt_us = rtt_us;
+	else
+		jb->srtt_us = (uint32_t)((int64_t)jb->srtt_us +
+					 (((int64_t)rtt_us - jb->srtt_us) >> JB_SRTT_SHIFT));
+	jb->have_rtt = true;
+}
+
+/* --- the first NACK wait --- */
+
+/* late (the lateness percentile) bounded by the configured floor and the RTT-based cap */
+static uint32_t jb_nack_wait_of(const struct jb *jb, uint32_t late)
+{
+	uint32_t floor = jb->cfg.nack_wait_us;
+	uint64_t cap = (uint64_t)jb->srtt_us * JB_NACK_WAIT_RTT_MULT;
+	if (cap > jb->cfg.nack_wait_max_us)
+		cap = jb->cfg.nack_wait_max_us;
+	if (late > cap)
+		late = (uint32_t)cap;
+	return late > floor ? late : floor;
+}
+
+/* how long a gap seen now waits for its first NACK */
+static uint32_t jb_nack_wait(struct jb *jb, uint64_t now_us)
+{
+	return jb_nack_wait_of(jb, reorder_wait_us(&jb->late, now_us));
+}
+
+/* an original for a seq once seen missing: learn how late it came; count it when the relay
+ * had NACKed it already (reordering taken for loss) and when it follows its retransmission */
+static void jb_late_original(struct jb *jb, struct jb_slot *s, const struct jb_pkt *p,
+			     uint64_t now_us)
+{
+	if (p->rtx || !s->miss_us || (s->state == JB_S_HAVE && s->orig))
+		return;
+	reorder_add(&jb->late, now_us - s->miss_us, now_us);
+	if (s->tries)
+		jb->st.late_after_nack++;
+	if (s->state == JB_S_HAVE) {
+		s->orig = true;
+		jb->originals++;
+	}
 }
 
 /* move the window's top to ext (> ext_max); the seqs skipped become MISSING or LOST */
@@ -184,6 +240,9 @@ static void jb_advance(struct jb *jb, int64_t ext, uint64_t now_us)
 {
 	int64_t from = jb->ext_max + 1, gap = ext - from;
 	bool nack = gap <= (int64_t)jb->cfg.nack_max_gap;
+	uint32_t wait = gap > 0 ? jb_nack_wait(jb, now_us) : 0;
+	if (!jb->missing)
+		jb->nack_next_us = UINT64_MAX;   /* what it held was for seqs filled since */
 	if (ext - from >= (int64_t)jb->cfg.nslots) {
 		jb_retire_all(jb);
 		int64_t first = ext - jb->cfg.nslots + 1;
@@ -199,14 +258,15 @@ static void jb_advance(struct jb *jb, int64_t ext, uint64_t now_us)
 		if (e == ext)
 			break;
 		s->state = JB_S_MISSING;
-		s->nack_us = now_us + jb->cfg.nack_wait_us;
+		s->nack_us = now_us + wait;
+		s->miss_us = now_us ? now_us : 1;
 		if (!jb->missing++ || e < jb->nack_lo)
 			jb->nack_lo = e;
 		if (!nack)
 			jb_give_up(jb, s);
 	}
-	if (nack && gap > 0 && now_us + jb->cfg.nack_wait_us < jb->nack_next_us)
-		jb->nack_next_us = now_us + jb->cfg.nack_wait_us;
+	if (nack && gap > 0 && now_us + wait < jb->nack_next_us)
+		jb->nack_next_us = now_us + wait;
 	if (gap > 0 && !nack && jb->cfg.video)
 		jb->keyframe = true;
 	jb->ext_max = ext;
@@ -391,7 +451,10 @@ static void jb_accept(struct jb *jb, struct jb_slot *s, const struct jb_pkt *p,
 		      uint64_t now_us, bool newest)
 {
 	s->state = JB_S_HAVE;
+	s->orig = !p->rtx;
 	jb->st.received++;
+	if (!p->rtx)
+		jb->originals++;
 	if (!p->rtx)
 		jb_jitter_update(jb, p->ts, now_us);
 	if (!jb->cfg.slot_cap)
@@ -441,6 +504,7 @@ static enum jb_verdict jb_put_behind(struct jb *jb, const struct jb_pkt *p, uint
 		jb->st.late++;
 		return JB_FORWARD_LATE;
 	}
+	jb_late_original(jb, s, p, now_us);
 	if (s->state == JB_S_HAVE) {
 		jb->st.duplicates++;
 		return JB_DROP_DUPLICATE;
@@ -451,9 +515,9 @@ static enum jb_verdict jb_put_behind(struct jb *jb, const struct jb_pkt *p, uint
 		v = JB_FORWARD_LATE;
 	} else {
 		jb->missing--;
-		if (p->rtx || s->tries)
+		if (p->rtx)
 			jb->st.repaired++;
-		if (!p->rtx)
+		else
 			jb->st.reordered++;
 	}
 	jb_accept(jb, s, p, now_us, false);
@@ -608,8 +672,8 @@ void jb_stats(const struct jb *jb, struct jb_stats *st)
 	if (jb->started)
 		st->expected += (uint64_t)(jb->ext_max - jb->ext_base + 1);
 	st->lost = st->expected > st->received ? st->expected - st->received : 0;
-	uint64_t originals = st->received - st->repaired;
-	st->lost_before_repair = st->expected > originals ? st->expected - originals : 0;
+	st->lost_before_repair = st->expected > jb->originals ? st->expected - jb->originals : 0;
+	st->nack_wait_us = jb_nack_wait_of(jb, jb->late.wait_us);
 	st->missing = jb->missing;
 	st->ext_max_seq = jb->started ? (uint32_t)jb->ext_max : 0;
 	st->jitter_ts = (uint32_t)(jb->jitter16 >> 4);

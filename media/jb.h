@@ -20,10 +20,21 @@
  * a gap, a packet filling a gap, even a late one is forwarded at once, from the caller's own
  * receive buffer (pass-through never copies). Only duplicates and untrusted jumps are
  * dropped. The seqs skipped by a gap go on the NACK list: jb_nack_due() hands them out after
- * cfg.nack_wait_us (reordering usually heals first), again after max(RTT, 5 ms) doubled per
+ * the first wait (reordering usually heals first), again after max(RTT, 5 ms) doubled per
  * try, at most cfg.nack_tries times; one interval after the last try the seq is given up
  * (lost after repair) and, for video, jb_keyframe_needed() turns true (the worker sends a
  * throttled PLI). A gap wider than cfg.nack_max_gap is given up at once (keyframe needed).
+ * The first wait follows the stream's reordering (media/reorder.h): the 95th percentile of
+ * how long the recent reordered originals came after their gap was seen, at least
+ * cfg.nack_wait_us, at most 2 × the smoothed RTT and cfg.nack_wait_max_us (0: always
+ * cfg.nack_wait_us). A clean stream keeps the short floor; on a jittery uplink the relay stops
+ * NACKing packets that are only late, and a real loss is NACKed at most ~2 RTTs after its gap.
+ *
+ * Originals and repairs: `repaired` counts seqs filled by a retransmission on the RTX stream
+ * (RFC 4588); an original that comes after its seq was NACKed is `late_after_nack` (with or
+ * after its retransmission), not a repair, and counts as an original: `lost_before_repair` is
+ * the seqs whose original never came. (A sender without RTX resends on the primary SSRC,
+ * where a resend and a late original look alike; those count as late_after_nack.)
  *
  * Playout (mixer, recordings): only when cfg.slot_cap > 0. jb_put() then copies the payload
  * into the slot (one memcpy into storage reserved at jb_alloc(); the worker's receive batch is
@@ -70,7 +81,8 @@ struct jb_config {
 	bool video;              /* losses given up raise jb_keyframe_needed() */
 	uint32_t nslots;         /* power of two, 16..JB_MAX_SLOTS: seq window (and playout slots) */
 	uint32_t slot_cap;       /* bytes per playout slot; 0 = pass-through only (no copies) */
-	uint32_t nack_wait_us;   /* first NACK after this long (absorbs reordering); 10 ms */
+	uint32_t nack_wait_us;   /* first NACK at least this long after a gap; 10 ms */
+	uint32_t nack_wait_max_us; /* ... and at most this long when reordering asks; 100 ms */
 	uint32_t nack_tries;     /* NACKs per seq before giving up; 3; 0 = never NACK */
 	uint32_t nack_max_gap;   /* wider gaps are given up at once; nslots / 2 */
 	uint32_t rtt_us;         /* until jb_set_rtt(); 100 ms */
@@ -116,15 +128,17 @@ struct jb_stats {
 	uint64_t received;           /* unique packets, originals and repairs */
 	uint64_t expected;           /* summed over restarts */
 	uint64_t lost;               /* expected − received (RFC 3550 cumulative loss) */
-	uint64_t lost_before_repair; /* expected − received originals */
+	uint64_t lost_before_repair; /* expected − seqs whose original came (late ones too) */
 	uint64_t lost_after_repair;  /* seqs given up (NACK tries used, window passed, gap too wide) */
-	uint64_t repaired;           /* packets that filled a NACKed seq, or came as RTX */
+	uint64_t repaired;           /* seqs filled by a retransmission (RTX) */
+	uint64_t late_after_nack;    /* originals that came after their seq was NACKed */
 	uint64_t nacks;              /* seqs handed out by jb_nack_due(), tries included */
 	uint64_t reordered, duplicates, late, bad_seq, restarts;
 	uint32_t missing;            /* seqs on the NACK list now */
 	uint32_t ext_max_seq;        /* extended highest seq (RR report block) */
 	uint32_t jitter_ts;          /* RFC 3550 A.8, timestamp units (RR report block) */
 	uint32_t jitter_us;
+	uint32_t nack_wait_us;       /* the first NACK wait a gap seen now would get */
 	/* playout */
 	uint64_t played, lost_markers, playout_late, discarded, baseline_resets;
 	uint32_t depth;              /* packets waiting to be played */

@@ -211,6 +211,7 @@ static void leg_stream_stats(struct stream_in *in, struct media_stream_stats *ou
 		.lost_after_repair = js.lost_after_repair, .repaired = js.repaired,
 		.nacks_sent = js.nacks, .reordered = js.reordered, .duplicates = js.duplicates,
 		.late = js.late, .jitter_us = js.jitter_us, .missing = js.missing,
+		.late_after_nack = js.late_after_nack, .nack_wait_us = js.nack_wait_us,
 		.bitrate_bps = in->bitrate_bps, .bytes = in->bytes,
 	};
 	(void)now_us;

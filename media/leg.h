@@ -71,6 +71,7 @@ struct stream_out {
 	struct leg *src_leg;         /* where PLI/NACK for this stream go */
 	struct rtx_ring *ring;       /* sent packets (plain), to answer NACKs; video only */
 	uint16_t rtx_seq;            /* sequence of our RTX stream (RFC 4588) */
+	struct bwe_stream bwe;       /* the receiver's downlink loss window (bwe.h) */
 };
 
 struct leg {

@@ -73,8 +73,10 @@ static void leg_on_report_blocks(struct leg *l, const struct rtcp_pkt *p)
 			continue;
 		if (o == LEG_AUDIO && l->out[LEG_AUDIO].mixed)
 			cmix_set_loss(l->call->mix, l, b.fraction_lost * 100 / 256);
-		if (b.fraction_lost > lost)
-			lost = b.fraction_lost;
+		int down = bwe_downlink_loss(&l->out[o].bwe, b.cumulative_lost, b.ext_highest_seq,
+					     l->out[o].packets, l->w->now_us);
+		if (down > lost)
+			lost = down;
 		if (!b.lsr)
 			continue;
 		uint32_t rtt = leg_ntp_mid(l->w->now_us) - b.lsr - b.dlsr; /* 1/65536 s */
@@ -83,7 +85,7 @@ static void leg_on_report_blocks(struct leg *l, const struct rtcp_pkt *p)
 		l->st.rtt_us = (uint32_t)((uint64_t)rtt * 1000000u >> 16);
 		leg_rtt_update(l, l->st.rtt_us);
 	}
-	if (lost >= 0)   /* the worst of our streams to it: its downlink */
+	if (lost >= 0)   /* the worst of our streams to it over a window: its downlink */
 		bwe_on_receiver_report(&l->bwe, (uint8_t)lost, l->st.tx_bytes, l->w->now_us);
 }
 

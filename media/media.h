@@ -61,7 +61,9 @@ struct media_stream_stats {
 	uint64_t packets, bytes;
 	uint64_t lost_before_repair, lost_after_repair, repaired;
 	uint64_t nacks_sent, reordered, duplicates, late;
+	uint64_t late_after_nack;           /* originals that came after the relay NACKed them */
 	uint32_t jitter_us, bitrate_bps, missing;
+	uint32_t nack_wait_us;              /* the first NACK wait now (follows reordering) */
 };
 
 struct media_leg_stats {

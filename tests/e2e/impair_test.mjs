@@ -29,11 +29,10 @@ const IMPAIR = process.env.RAPPORT_IMPAIR;
 const IMPAIR_ARGS = ['--up-loss', '5', '--up-delay', '30', '--up-jitter', '30', '--seed', '4242'];
 // The customer's sender is held at HOLD_VIDEO_KBPS or more (x-google-min-bitrate in the answer
 // it gets), the same in both runs, so that both carry the same video and the comparison is
-// about repair. Left to itself, Chromium's estimator on this uplink sinks to its 30 kbit/s
-// floor (with the relay's transport-cc feedback, under the 5 % loss alone and under the
-// jitter alone; the unimpaired direction runs at 1–1.7 Mbit/s): 320x240 at 6–10 fps, where
-// a handful of frames decide the freeze count either way. That is congestion control's
-// concern (docs/bandwidth.md, docs/performance.md), not what this test measures.
+// about repair, not congestion control. (Before f427531 the relay's REMB, fed the uplink's
+// loss as the agent reported it, sank the customer to 30-80 kbit/s on this uplink, where a
+// handful of frames decided the freeze count either way; docs/performance.md, "Chrome's
+// estimate on an impaired uplink".)
 const HOLD_VIDEO_KBPS = 500;
 const CALL_SECONDS = 20;          // media time measured per run, after the first frames
 const MAX_RESIDUAL_LOSS = 0.005;  // with repair, at the agent
@@ -284,6 +283,7 @@ function report(r) {
       `${r.sent.pliCount} PLIs received, ${r.sent.keyFramesEncoded} keyframes`,
     `  relay, customer's video in: ${rv.packets} packets, lost before repair ${rv.lost_before_repair}, ` +
       `after repair ${rv.lost_after_repair}, repaired ${rv.repaired}, NACKs sent ${rv.nacks_sent}, ` +
+      `late after NACK ${rv.late_after_nack}, duplicates ${rv.duplicates}, first NACK wait ${(rv.nack_wait_us / 1000).toFixed(0)} ms, ` +
       `reordered ${rv.reordered}, jitter ${(rv.jitter_us / 1000).toFixed(1)} ms, ${(rv.bitrate_bps / 1000).toFixed(0)} kbit/s; ` +
       `PLIs to customer ${r.relay.customer.plis_tx}`,
     `  relay, agent's leg: ${r.relay.agent.nacks_rx} NACK packets from the agent, ${r.relay.agent.retransmits_tx} retransmitted, ` +

@@ -1,4 +1,4 @@
-// fuzz-sources: media/jb.c media/rtx_ring.c
+// fuzz-sources: media/jb.c media/reorder.c media/rtx_ring.c
 /* jb and rtx_ring driven by a stream of operations (6 bytes each) with network-controlled
  * seqs and timestamps; checks the counters stay consistent and playout stays in order. */
 #include <stdint.h>

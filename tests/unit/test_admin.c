@@ -100,6 +100,8 @@ static void test_call_views(void **state)
 	assert_int_equal(media_leg_stats(f->media, seen.v[0].legs[0].leg_id, &st), 0);
 	st.in[1].lost_before_repair = 50;
 	st.in[1].repaired = 49;
+	st.in[1].late_after_nack = 7;
+	st.in[1].nack_wait_us = 42000;
 	st.rtt_us = 12345;
 	json_t *j = admin_leg_stats_json(&st);
 	assert_true(json_is_false(json_object_get(j, "connected")));
@@ -108,7 +110,9 @@ static void test_call_views(void **state)
 	assert_int_equal(json_integer_value(json_object_get(video, "lost_before_repair")), 50);
 	assert_int_equal(json_integer_value(json_object_get(video, "repaired")), 49);
 	assert_int_equal(json_object_size(j), 16);      /* 15 figures and "in" */
-	assert_int_equal(json_object_size(video), 12);
+	assert_int_equal(json_integer_value(json_object_get(video, "late_after_nack")), 7);
+	assert_int_equal(json_integer_value(json_object_get(video, "nack_wait_us")), 42000);
+	assert_int_equal(json_object_size(video), 14);
 	json_decref(j);
 
 	assert_int_equal(sig_call_view(f->sig, "c999999", clock_wall_ms(), on_view, &seen), ENOENT);

@@ -138,10 +138,71 @@ static void test_remb_pacing(void **state)
 	assert_true(bwe_remb_due(&r, 970000, 6 * S + 600 * MS));    /* once a second */
 }
 
+/* the downlink's loss is what we sent minus what the receiver received, over a window of at
+ * least a second and 20 packets: the sender's uplink loss that the relay forwarded as gaps,
+ * and reordering split by a report, are not the downlink's */
+static void test_downlink_loss(void **state)
+{
+	(void)state;
+	struct bwe_stream s = {0};
+	assert_int_equal(bwe_downlink_loss(&s, 0, 1000, 500, 1 * S), -1);        /* opens */
+	/* a report 40 ms on with a reordered packet missing: no verdict yet */
+	assert_int_equal(bwe_downlink_loss(&s, 1, 1003, 502, 1 * S + 40 * MS), -1);
+	/* a second on: 100 expected, 5 lost upstream (we sent 95), it received 95: 0 */
+	assert_int_equal(bwe_downlink_loss(&s, 5, 1100, 595, 2 * S), 0);
+	/* the next second: we sent 100, it received 80 (20 lost, cumulative 25): 20 % */
+	assert_int_equal(bwe_downlink_loss(&s, 25, 1200, 695, 3 * S), 20 * 256 / 100);
+	/* repairs of earlier gaps arrive: it received more than it expected in the window */
+	assert_int_equal(bwe_downlink_loss(&s, 20, 1300, 800, 4 * S), 0);
+	/* too few packets in a second: the window stays open */
+	assert_int_equal(bwe_downlink_loss(&s, 20, 1310, 810, 5 * S), -1);
+	/* a receiver whose highest seq went back (restart): a new window */
+	assert_int_equal(bwe_downlink_loss(&s, 0, 10, 900, 6 * S), -1);
+	assert_int_equal(bwe_downlink_loss(&s, 0, 110, 1000, 7 * S), 0);
+}
+
+/* a sender with 10-15 % uplink loss and reordering forwarded to a clean downlink, reported
+ * every 40 ms as Chromium does: the receiver's fractions show that loss, and the target
+ * stays where it is instead of sinking to the floor */
+static void test_uplink_loss_does_not_sink(void **state)
+{
+	(void)state;
+	struct bwe b, raw;
+	struct bwe_stream s = {0};
+	bwe_init(&b);
+	bwe_init(&raw);
+	uint64_t bytes = 0, raw_bytes = 0, now = 1 * S;
+	uint32_t ext = 0, sent = 0;
+	int32_t cum = 0;
+	for (int i = 0; i < 1500; i++, now += 40 * MS) {
+		/* 4 seqs a report; every 8th report one never reached us, every 5th one is late */
+		unsigned gone = i % 8 == 0, late = i % 5 == 0;
+		ext += 4;
+		sent += 4 - gone - late;
+		cum += (int32_t)(gone + late);
+		uint8_t fl = (uint8_t)((gone + late) * 256 / 4);
+		if (late) {                 /* the late one is sent and received after the report */
+			sent++;
+			cum--;
+		}
+		bytes += 2500;
+		int down = bwe_downlink_loss(&s, cum, ext, sent, now);
+		if (down >= 0)
+			bwe_on_receiver_report(&b, (uint8_t)down, bytes, now);
+		/* fed the reports as they are, the loss rule cuts it to the floor */
+		raw_bytes += bwe_target_bps(&raw, now) / 8 / 25;   /* the sender follows the REMB */
+		bwe_on_receiver_report(&raw, fl, raw_bytes, now);
+	}
+	assert_int_equal(bwe_target_bps(&b, now), BWE_MAX_BPS);
+	assert_int_equal(bwe_target_bps(&raw, now), BWE_MIN_BPS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_starts_unlimited),
+		cmocka_unit_test(test_downlink_loss),
+		cmocka_unit_test(test_uplink_loss_does_not_sink),
 		cmocka_unit_test(test_loss_decreases_from_sent_rate),
 		cmocka_unit_test(test_recovery_is_paced),
 		cmocka_unit_test(test_floor),

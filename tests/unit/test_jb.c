@@ -499,6 +499,210 @@ static void test_playout_overflow(void **state)
 	mem_deref(jb);
 }
 
+/* --- the first NACK wait follows the measured reordering --- */
+
+/* a scripted uplink: one packet every 5 ms; every delay_every-th (from the 2nd) comes
+ * delay_us late, every drop_every-th (from the 21st) never comes; the sender answers every
+ * NACK with an RTX one RTT later. jb_nack_due() runs every millisecond. */
+#define SIM_SPACING (5 * MS)
+#define SIM_MAX 4096
+
+struct nack_sim_ev {
+	uint64_t at;
+	uint16_t seq;
+	bool rtx;
+};
+
+struct nack_sim {
+	struct nack_sim_ev ev[SIM_MAX];
+	size_t n, next;
+	uint64_t first_nack_us[SIM_MAX];   /* by packet index */
+	uint64_t max_first_nack_delay;     /* over the dropped packets, from their send time */
+	unsigned drops;
+};
+
+static void nack_sim_push(struct nack_sim *sm, uint64_t at, uint16_t seq, bool rtx)
+{
+	assert_true(sm->n < SIM_MAX);
+	size_t i = sm->n++;
+	while (i > sm->next && sm->ev[i - 1].at > at) {
+		sm->ev[i] = sm->ev[i - 1];
+		i--;
+	}
+	sm->ev[i] = (struct nack_sim_ev){.at = at, .seq = seq, .rtx = rtx};
+}
+
+static bool nack_sim_dropped(unsigned i, unsigned drop_every)
+{
+	return drop_every && i % drop_every == 20 % drop_every;
+}
+
+static struct jb_stats nack_sim_run(struct jb *jb, struct nack_sim *sm, unsigned npkts,
+			       unsigned delay_every, uint32_t delay_us, unsigned drop_every,
+			       uint32_t rtt_us)
+{
+	const uint16_t seq0 = 1000;
+	memset(sm, 0, sizeof(*sm));
+	jb_set_rtt(jb, rtt_us);
+	for (unsigned i = 0; i < npkts; i++) {
+		if (nack_sim_dropped(i, drop_every)) {
+			sm->drops++;
+			continue;
+		}
+		uint64_t d = delay_every && i % delay_every == 1 ? delay_us : 0;
+		nack_sim_push(sm, MS + i * SIM_SPACING + d, (uint16_t)(seq0 + i), false);
+	}
+	uint16_t seqs[64];
+	for (uint64_t t = 0; t < npkts * SIM_SPACING + 1000 * MS; t += MS) {
+		for (; sm->next < sm->n && sm->ev[sm->next].at <= t; sm->next++) {
+			const struct nack_sim_ev *e = &sm->ev[sm->next];
+			put(jb, e->seq, (uint32_t)(e->seq - seq0) * 450, t, e->rtx);
+		}
+		size_t n = jb_nack_due(jb, t, seqs, 64);
+		for (size_t k = 0; k < n; k++) {
+			unsigned i = (uint16_t)(seqs[k] - seq0);
+			nack_sim_push(sm, t + rtt_us, seqs[k], true);
+			if (sm->first_nack_us[i] || !nack_sim_dropped(i, drop_every))
+				continue;
+			sm->first_nack_us[i] = t;
+			if (t - i * SIM_SPACING > sm->max_first_nack_delay)
+				sm->max_first_nack_delay = t - i * SIM_SPACING;
+		}
+	}
+	return stats(jb);
+}
+
+static struct jb *mk_wait(uint32_t wait_max_us)
+{
+	struct jb_config cfg;
+	jb_config_default(&cfg, 90000, true);
+	cfg.nack_wait_max_us = wait_max_us;
+	struct jb *jb = NULL;
+	assert_int_equal(jb_alloc(&jb, &cfg), 0);
+	return jb;
+}
+
+/* a clean stream keeps the configured 10 ms: a real loss is NACKed 10 ms after its gap */
+static void test_nack_wait_clean(void **state)
+{
+	(void)state;
+	static struct nack_sim sm;
+	struct jb *jb = mk(90000, true, 0);
+	struct jb_stats st = nack_sim_run(jb, &sm, 1000, 0, 0, 50, 50 * MS);
+	assert_int_equal(sm.drops, 20);
+	assert_int_equal(st.nack_wait_us, 10 * MS);
+	assert_int_equal(st.nacks, 20);               /* one NACK per real loss, no more */
+	assert_int_equal(st.repaired, 20);
+	assert_int_equal(st.lost_before_repair, 20);
+	assert_int_equal(st.lost_after_repair, 0);
+	assert_int_equal(st.late_after_nack, 0);
+	/* gap seen when the next packet comes (5 + 1 ms after the loss's send time) + 10 ms */
+	assert_true(sm.max_first_nack_delay <= 16 * MS);
+	mem_deref(jb);
+}
+
+/* steady 40 ms reordering (every 4th packet): a fixed 10 ms wait NACKs every late packet; the
+ * adaptive wait learns it within a packet or two and NACKs the real losses only, still
+ * within 2 RTTs */
+static void test_nack_wait_follows_reordering(void **state)
+{
+	(void)state;
+	static struct nack_sim sm;
+	struct jb *fixed = mk_wait(0);
+	struct jb_stats f = nack_sim_run(fixed, &sm, 1000, 4, 40 * MS, 50, 50 * MS);
+	assert_int_equal(f.nack_wait_us, 10 * MS);
+	assert_true(f.late_after_nack >= 240);        /* ~250 late packets, all NACKed */
+	assert_true(f.duplicates >= 240);             /* and each resent for nothing */
+	assert_int_equal(f.lost_before_repair, 20);   /* late originals are no loss */
+	assert_int_equal(f.repaired, 20);
+	assert_int_equal(f.lost_after_repair, 0);
+
+	struct jb *jb = mk(90000, true, 0);
+	struct jb_stats a = nack_sim_run(jb, &sm, 1000, 4, 40 * MS, 50, 50 * MS);
+	/* lateness 35 ms (the gap shows with the next packet, 5 ms after): bucket edge 36 ms */
+	assert_int_equal(a.nack_wait_us, 36 * MS);
+	assert_true(a.late_after_nack <= 2);
+	assert_true(a.late_after_nack * 50 < f.late_after_nack);
+	assert_true(a.nacks <= 22);
+	assert_int_equal(a.repaired, 20);
+	assert_int_equal(a.lost_before_repair, 20);
+	assert_int_equal(a.lost_after_repair, 0);
+	assert_int_equal(a.lost, 0);
+	assert_true(a.reordered >= 240);
+	assert_true(sm.max_first_nack_delay <= 2 * 50 * MS);
+	mem_deref(fixed);
+	mem_deref(jb);
+}
+
+/* the wait is at most 2 smoothed RTTs and nack_wait_max_us */
+static void test_nack_wait_bounds(void **state)
+{
+	(void)state;
+	static struct nack_sim sm;
+	struct jb *jb = mk(90000, true, 0);
+	struct jb_stats st = nack_sim_run(jb, &sm, 400, 4, 40 * MS, 50, 10 * MS);
+	assert_int_equal(st.nack_wait_us, 20 * MS);   /* 2 × 10 ms */
+	assert_int_equal(st.lost_after_repair, 0);
+	/* the packet after the loss is a late one: the gap shows 11 ms after the loss's send */
+	assert_true(sm.max_first_nack_delay <= 31 * MS);
+	mem_deref(jb);
+
+	jb = mk(90000, true, 0);
+	st = nack_sim_run(jb, &sm, 400, 4, 300 * MS, 0, 200 * MS);
+	assert_int_equal(st.nack_wait_us, 100 * MS);  /* nack_wait_max_us */
+	mem_deref(jb);
+
+	jb = mk(90000, true, 0);
+	st = nack_sim_run(jb, &sm, 400, 4, 300 * MS, 0, 40 * MS);
+	assert_int_equal(st.nack_wait_us, 80 * MS);
+	/* the smoothed RTT moves 1/8 of the way to each new sample */
+	jb_set_rtt(jb, 8 * MS);
+	assert_int_equal(stats(jb).nack_wait_us, 2 * 36 * MS);
+	mem_deref(jb);
+}
+
+/* once reordering stops, the evidence fades and the wait is back to 10 ms */
+static void test_nack_wait_fades(void **state)
+{
+	(void)state;
+	static struct nack_sim sm;
+	uint16_t seqs[8];
+	struct jb *jb = mk(90000, true, 0);
+	struct jb_stats st = nack_sim_run(jb, &sm, 200, 4, 40 * MS, 0, 50 * MS);
+	assert_int_equal(st.nack_wait_us, 36 * MS);
+	uint64_t t = 2000 * MS;
+	uint16_t seq = 1200;
+	for (; t < 40000 * MS; t += 20 * MS)
+		put(jb, seq++, 0, t, false);
+	assert_int_equal(jb_nack_due(jb, t, seqs, 8), 0);
+	put(jb, (uint16_t)(seq + 1), 0, t, false);     /* a gap: seq lost */
+	assert_int_equal(stats(jb).nack_wait_us, 10 * MS);
+	assert_int_equal(jb_nack_next_us(jb), t + 10 * MS);
+	mem_deref(jb);
+}
+
+/* an original after its retransmission: counted once as an original, and as NACKed late */
+static void test_original_after_rtx(void **state)
+{
+	(void)state;
+	uint16_t seqs[8];
+	struct jb *jb = mk(90000, true, 0);
+	jb_set_rtt(jb, 20 * MS);
+	put(jb, 1, 0, 0, false);
+	put(jb, 3, 0, 5 * MS, false);
+	assert_int_equal(jb_nack_due(jb, 15 * MS, seqs, 8), 1);
+	assert_int_equal(put(jb, 2, 0, 35 * MS, true), JB_FORWARD_FILL);
+	assert_int_equal(put(jb, 2, 0, 60 * MS, false), JB_DROP_DUPLICATE);
+	assert_int_equal(put(jb, 2, 0, 61 * MS, false), JB_DROP_DUPLICATE);
+	struct jb_stats st = stats(jb);
+	assert_int_equal(st.repaired, 1);
+	assert_int_equal(st.late_after_nack, 1);
+	assert_int_equal(st.lost_before_repair, 0);
+	assert_int_equal(st.duplicates, 2);
+	assert_int_equal(st.nack_wait_us, 40 * MS);   /* 55 ms late, capped at 2 × 20 ms */
+	mem_deref(jb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -515,6 +719,11 @@ int main(void)
 		cmocka_unit_test(test_playout_stuck_recovery),
 		cmocka_unit_test(test_playout_fec_and_silence),
 		cmocka_unit_test(test_playout_overflow),
+		cmocka_unit_test(test_nack_wait_clean),
+		cmocka_unit_test(test_nack_wait_follows_reordering),
+		cmocka_unit_test(test_nack_wait_bounds),
+		cmocka_unit_test(test_nack_wait_fades),
+		cmocka_unit_test(test_original_after_rtx),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
