@@ -123,6 +123,37 @@ struct srtp_gcm_cipher {
 enum { SRTP_GCM_CIPHER_SIZE = 64 };
 _Static_assert(sizeof(struct srtp_gcm_cipher) <= SRTP_GCM_CIPHER_SIZE, "one cache line");
 
+/* srtp_gcm_capture_begin's target on this thread, NULL when no capture is open */
+static _Thread_local struct srtp_gcm_lines *srtp_gcm_capture;
+
+void srtp_gcm_capture_begin(struct srtp_gcm_lines *out)
+{
+	*out = (struct srtp_gcm_lines){0};
+	srtp_gcm_capture = out;
+}
+
+void srtp_gcm_capture_end(void)
+{
+	srtp_gcm_capture = NULL;
+}
+
+static void srtp_gcm_capture_note(const struct srtp_gcm_cipher *b)
+{
+	if (!srtp_gcm_capture || srtp_gcm_capture->block)
+		return;                        /* none open, or the first is taken */
+	srtp_gcm_capture->block = b;
+	srtp_gcm_capture->evp_ctx = b->st.ctx;
+}
+
+void srtp_gcm_prefetch(const struct srtp_gcm_lines *l)
+{
+	if (!l->block)
+		return;
+	__builtin_prefetch(l->block);
+	__builtin_prefetch(l->evp_ctx);   /* its cipher, provider context and flags */
+	__builtin_prefetch((const char *)l->evp_ctx + 64);
+}
+
 static srtp_err_status_t srtp_gcm_dealloc(srtp_cipher_pointer_t c)
 {
 	if (!c)
@@ -154,6 +185,7 @@ static srtp_err_status_t srtp_gcm_alloc(srtp_cipher_pointer_t *cp, int key_len, 
 	b->c.type = v->type;
 	b->c.algorithm = (int)v->id;
 	b->c.key_len = key_len;
+	srtp_gcm_capture_note(b);
 	*cp = &b->c;
 	return srtp_err_status_ok;
 }
