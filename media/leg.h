@@ -125,7 +125,7 @@ void leg_streams_free(struct leg *l);
  * the sender (address check, SRTP unprotect, jitter buffers) and the legs of its call that
  * its packets are forwarded to (forwarding state, address, SRTP protect, retransmission
  * rings). Reads a leg's state, never writes it. */
-enum { LEG_PREFETCH_WAVES = 5 };
+enum { LEG_PREFETCH_WAVES = 6 };
 void leg_prefetch_wave(const struct leg *l, unsigned wave);
 
 /* packet handlers, called by the worker for datagrams from this leg's checked address */

@@ -5,13 +5,14 @@
  * packet finds its sender's and its receivers' state cold: a dozen lines of struct leg spread
  * over its negotiated parameters, ICE pairs and streams, then what those point to (SRTP
  * session → libsrtp2 context and AES-GCM state, jitter buffers, retransmission rings, the
- * call and its other legs). Handled one packet after another that is a chain of dependent
+ * call and its other legs, and where their rings store the next packet). Handled one packet after another that is a chain of dependent
  * misses per packet; in waves, each wave's misses overlap across the batch.
  *
  * Wave k of a leg reads only what waves 0..k-1 prefetched (pointers), and prefetches only:
  * a prefetch never faults, so a stale address costs a useless load, nothing else. */
 #include "media/leg.h"
 #include "media/mcall.h"
+#include "media/rtx_ring.h"
 #include "media/srtp_session.h"
 
 typedef void (leg_prefetch_h)(const struct leg *l);
@@ -56,9 +57,20 @@ static void leg_prefetch_receiver_pointed(const struct leg *dst)
 		__builtin_prefetch(dst->out[i].ring);
 }
 
-static void leg_prefetch_receiver_srtp(const struct leg *dst)
+/* the receiver's libsrtp2 context and cipher, and its rings' next places */
+static void leg_prefetch_receiver_deep(const struct leg *dst)
 {
 	srtp_session_prefetch_out(dst->srtp);
+	for (unsigned i = 0; i < LEG_NKINDS && i < dst->nout; i++)
+		if (dst->out[i].ring)
+			rtx_ring_prefetch_index(dst->out[i].ring);
+}
+
+static void leg_prefetch_receiver_arena(const struct leg *dst)
+{
+	for (unsigned i = 0; i < LEG_NKINDS && i < dst->nout; i++)
+		if (dst->out[i].ring)
+			rtx_ring_prefetch_arena(dst->out[i].ring);
 }
 
 /* the legs src's packets are forwarded to (forward_rtp's walk) */
@@ -86,7 +98,12 @@ static void leg_prefetch_wave3(const struct leg *l)
 
 static void leg_prefetch_wave4(const struct leg *l)
 {
-	leg_prefetch_each_receiver(l, leg_prefetch_receiver_srtp);
+	leg_prefetch_each_receiver(l, leg_prefetch_receiver_deep);
+}
+
+static void leg_prefetch_wave5(const struct leg *l)
+{
+	leg_prefetch_each_receiver(l, leg_prefetch_receiver_arena);
 }
 
 /* wave k of every leg of the batch before wave k + 1 of any */
@@ -96,6 +113,7 @@ static leg_prefetch_h *const leg_prefetch_waves[] = {
 	leg_prefetch_wave2,
 	leg_prefetch_wave3,
 	leg_prefetch_wave4,
+	leg_prefetch_wave5,
 };
 _Static_assert(sizeof(leg_prefetch_waves) / sizeof(leg_prefetch_waves[0]) == LEG_PREFETCH_WAVES,
 	       "LEG_PREFETCH_WAVES is the table's length");
