@@ -91,16 +91,19 @@ static void leg_prefetch_wave2(const struct leg *l)
 	leg_prefetch_each_receiver(l, leg_prefetch_own);
 }
 
+/* 3: the receivers' lines are on their way: their SRTP sessions and rings */
 static void leg_prefetch_wave3(const struct leg *l)
 {
 	leg_prefetch_each_receiver(l, leg_prefetch_receiver_pointed);
 }
 
+/* 4: their libsrtp2 contexts and ciphers, their rings' chunk index and next slot */
 static void leg_prefetch_wave4(const struct leg *l)
 {
 	leg_prefetch_each_receiver(l, leg_prefetch_receiver_deep);
 }
 
+/* 5: where their rings store the next packet */
 static void leg_prefetch_wave5(const struct leg *l)
 {
 	leg_prefetch_each_receiver(l, leg_prefetch_receiver_arena);
@@ -108,8 +111,8 @@ static void leg_prefetch_wave5(const struct leg *l)
 
 /* wave k of every leg of the batch before wave k + 1 of any */
 static leg_prefetch_h *const leg_prefetch_waves[] = {
-	leg_prefetch_own,               /* the sender's lines */
-	leg_prefetch_sender_pointed,
+	leg_prefetch_own,               /* 0: the sender's lines */
+	leg_prefetch_sender_pointed,    /* 1 */
 	leg_prefetch_wave2,
 	leg_prefetch_wave3,
 	leg_prefetch_wave4,
