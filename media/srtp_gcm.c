@@ -8,7 +8,9 @@
  * Ownership: libsrtp2 owns each srtp_cipher_t (allocated by srtp_gcm_alloc together with our
  * state, in one block, struct srtp_gcm_cipher; freed by srtp_gcm_dealloc) and uses it from one
  * thread at a time (a leg's worker). The two EVP_CIPHERs are fetched once by
- * srtp_gcm_install() and kept for the life of the process. */
+ * srtp_gcm_install() and kept for the life of the process. A capture (srtp_gcm_capture_begin)
+ * hands out the addresses of a block and its EVP_CIPHER_CTX, never ownership: the holder
+ * (srtp_session) only prefetches them, and they are valid while its srtp_t is. */
 #define LOG_MODULE "srtp"
 #include "media/srtp_gcm.h"
 
