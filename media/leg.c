@@ -93,18 +93,6 @@ const struct sockaddr *leg_dest(const struct leg *l)
 	return ice_lite_dest(&l->ice, l->w->now_us);
 }
 
-void leg_prefetch(const struct leg *l)
-{
-	__builtin_prefetch(&l->ice.pairs[0]);
-	__builtin_prefetch(&l->ice.npairs);
-	__builtin_prefetch(&l->p.neg);
-	__builtin_prefetch(&l->in[0]);
-	__builtin_prefetch(&l->st);
-	srtp_session_prefetch(l->srtp);
-	for (int k = 0; k < LEG_NKINDS; k++)
-		__builtin_prefetch(l->in[k].jb);
-}
-
 /* --- ICE --- */
 
 void leg_recv_stun(struct leg *l, const uint8_t *buf, size_t len, const struct sockaddr *from)

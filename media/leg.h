@@ -119,9 +119,15 @@ void leg_out_stop(struct leg *l, unsigned i);
 int leg_streams_alloc(struct leg *l);
 void leg_streams_free(struct leg *l);
 
-/* start loading what a packet from this leg reads first (address check, SRTP session, jitter
- * buffers): the worker does it for a whole received batch before handling any of it */
-void leg_prefetch(const struct leg *l);
+/* Prefetching a received batch (leg_prefetch.c): the worker runs wave 0 for every sending leg
+ * of the batch, then wave 1 for all of them, and so on up to LEG_PREFETCH_WAVES, before it
+ * handles any packet. Each wave reads only pointers that the waves before it started loading,
+ * so the cache misses of one wave overlap instead of coming one after another: wave by wave
+ * the sender (address check, SRTP unprotect, jitter buffers) and the legs of its call that
+ * its packets are forwarded to (forwarding state, address, SRTP protect, retransmission
+ * rings). Reads a leg's state, never writes it. */
+enum { LEG_PREFETCH_WAVES = 6 };
+void leg_prefetch_wave(const struct leg *l, unsigned wave);
 
 /* packet handlers, called by the worker for datagrams from this leg's checked address */
 void leg_recv_stun(struct leg *l, const uint8_t *buf, size_t len, const struct sockaddr *from);

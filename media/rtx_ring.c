@@ -182,6 +182,24 @@ static uint8_t *rtx_arena_room(struct rtx_ring *r, uint16_t seq, uint32_t need, 
 	return r->arena + *off;
 }
 
+void rtx_ring_prefetch_index(const struct rtx_ring *r)
+{
+	if (r->cur != RTX_NONE)
+		__builtin_prefetch(&r->chunks[r->cur]);
+	if (r->oldest != RTX_NONE)
+		__builtin_prefetch(&r->chunks[r->oldest]);   /* rtx_arena_room's expiry check */
+	__builtin_prefetch(&r->slots[(uint16_t)(r->newest + 1u) & r->mask]);
+}
+
+void rtx_ring_prefetch_arena(const struct rtx_ring *r)
+{
+	if (r->cur == RTX_NONE)
+		return;
+	const uint8_t *p = r->arena + (size_t)r->cur * RTX_CHUNK + r->chunks[r->cur].used;
+	__builtin_prefetch(p, 1);
+	__builtin_prefetch(p + 64, 1);   /* the hardware prefetcher follows the rest of the copy */
+}
+
 /* --- NACKs that came before their packet --- */
 
 static void rtx_pending_expire(struct rtx_ring *r, uint64_t now_us)

@@ -59,5 +59,10 @@ bool rtx_ring_put(struct rtx_ring *r, uint16_t seq, const uint8_t *data, size_t 
 int rtx_ring_get(struct rtx_ring *r, uint16_t seq, uint64_t now_us, const uint8_t **data,
 		 size_t *len);
 void rtx_ring_stats(const struct rtx_ring *r, struct rtx_ring_stats *st);
+/* start loading what the next rtx_ring_put() reads and writes, in two steps a while apart
+ * (each reads what the one before it loads): the ring's chunk index and the next seq's slot
+ * (reads r), then where in the arena the next packet goes (reads the chunk). Read only. */
+void rtx_ring_prefetch_index(const struct rtx_ring *r);
+void rtx_ring_prefetch_arena(const struct rtx_ring *r);
 
 #endif

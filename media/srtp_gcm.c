@@ -8,7 +8,9 @@
  * Ownership: libsrtp2 owns each srtp_cipher_t (allocated by srtp_gcm_alloc together with our
  * state, in one block, struct srtp_gcm_cipher; freed by srtp_gcm_dealloc) and uses it from one
  * thread at a time (a leg's worker). The two EVP_CIPHERs are fetched once by
- * srtp_gcm_install() and kept for the life of the process. */
+ * srtp_gcm_install() and kept for the life of the process. A capture (srtp_gcm_capture_begin)
+ * hands out the addresses of a block and its EVP_CIPHER_CTX, never ownership: the holder
+ * (srtp_session) only prefetches them, and they are valid while its srtp_t is. */
 #define LOG_MODULE "srtp"
 #include "media/srtp_gcm.h"
 
@@ -18,7 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 #include <srtp2/cipher.h>
 #include <srtp2/srtp.h>
 
@@ -31,7 +35,8 @@ struct srtp_gcm_state {
 	EVP_CIPHER_CTX *ctx;
 	const EVP_CIPHER *evp;
 	int tag_len;                      /* 8 or 16 */
-	srtp_cipher_direction_t dir;      /* of the packet under way, from set_iv */
+	srtp_cipher_direction_t dir;      /* of the packet under way, from set_iv; also the
+					   * direction the context runs in (any: re-init) */
 };
 
 struct srtp_gcm_variant {
@@ -123,6 +128,37 @@ struct srtp_gcm_cipher {
 enum { SRTP_GCM_CIPHER_SIZE = 64 };
 _Static_assert(sizeof(struct srtp_gcm_cipher) <= SRTP_GCM_CIPHER_SIZE, "one cache line");
 
+/* srtp_gcm_capture_begin's target on this thread, NULL when no capture is open */
+static _Thread_local struct srtp_gcm_lines *srtp_gcm_capture;
+
+void srtp_gcm_capture_begin(struct srtp_gcm_lines *out)
+{
+	*out = (struct srtp_gcm_lines){0};
+	srtp_gcm_capture = out;
+}
+
+void srtp_gcm_capture_end(void)
+{
+	srtp_gcm_capture = NULL;
+}
+
+static void srtp_gcm_capture_note(const struct srtp_gcm_cipher *b)
+{
+	if (!srtp_gcm_capture || srtp_gcm_capture->block)
+		return;                        /* none open, or the first is taken */
+	srtp_gcm_capture->block = b;
+	srtp_gcm_capture->evp_ctx = b->st.ctx;
+}
+
+void srtp_gcm_prefetch(const struct srtp_gcm_lines *l)
+{
+	if (!l->block)
+		return;
+	__builtin_prefetch(l->block);
+	__builtin_prefetch(l->evp_ctx);   /* its cipher, provider context and flags */
+	__builtin_prefetch((const char *)l->evp_ctx + 64);
+}
+
 static srtp_err_status_t srtp_gcm_dealloc(srtp_cipher_pointer_t c)
 {
 	if (!c)
@@ -154,6 +190,7 @@ static srtp_err_status_t srtp_gcm_alloc(srtp_cipher_pointer_t *cp, int key_len, 
 	b->c.type = v->type;
 	b->c.algorithm = (int)v->id;
 	b->c.key_len = key_len;
+	srtp_gcm_capture_note(b);
 	*cp = &b->c;
 	return srtp_err_status_ok;
 }
@@ -168,14 +205,35 @@ static srtp_err_status_t srtp_gcm_init(void *state, const uint8_t *key)
 	return srtp_err_status_ok;
 }
 
+/* A new IV for the next packet. EVP_CipherInit_ex() would do, but on OpenSSL 3.0 it asks the
+ * provider for the IV length on every call (EVP_CIPHER_CTX_get_iv_length: a parameter
+ * query with a strcmp per known name) before it hands the IV over. When the context already
+ * runs in this direction with our 12-byte IV length (the previous packet's), the IV goes to
+ * the provider directly: the GCM parameter "tlsivfixed" with length -1 replaces the whole
+ * IV and resets the GCM state for the next AAD, as EVP_CipherInit_ex's does (the special
+ * case TLS uses to restore an IV, in OpenSSL since 1.0.1). A new key or a change of
+ * direction takes EVP_CipherInit_ex (libsrtp2's self-tests use one cipher both ways). */
+static int srtp_gcm_iv_fast(struct srtp_gcm_state *st, uint8_t *iv)
+{
+	OSSL_PARAM p[2] = {
+		OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_IV_FIXED, iv,
+						  (size_t)-1),
+		OSSL_PARAM_END,
+	};
+	return EVP_CIPHER_CTX_set_params(st->ctx, p);
+}
+
 static srtp_err_status_t srtp_gcm_set_iv(void *state, uint8_t *iv, srtp_cipher_direction_t dir)
 {
 	struct srtp_gcm_state *st = state;
 	if (dir != srtp_direction_encrypt && dir != srtp_direction_decrypt)
 		return srtp_err_status_bad_param;
-	st->dir = dir;
+	if (st->dir == dir && srtp_gcm_iv_fast(st, iv) == 1)
+		return srtp_err_status_ok;
+	st->dir = srtp_direction_any;   /* until the full path succeeds */
 	if (EVP_CipherInit_ex(st->ctx, NULL, NULL, NULL, iv, dir == srtp_direction_encrypt) != 1)
 		return srtp_err_status_cipher_fail;
+	st->dir = dir;
 	return srtp_err_status_ok;
 }
 

@@ -23,4 +23,21 @@ int srtp_gcm_install(void);
 struct srtp_cipher_type_t;
 const struct srtp_cipher_type_t *srtp_gcm_type(int key_len_wsalt);
 
+/* What a packet's SRTP operation reads first in our state: libsrtp2's srtp_cipher_t with our
+ * state (one block) and OpenSSL's EVP_CIPHER_CTX. Addresses only, so that they can be
+ * prefetched without reading anything (a stale pair costs a useless prefetch, never a read). */
+struct srtp_gcm_lines {
+	const void *block, *evp_ctx;
+};
+
+/* Record the lines of the first cipher srtp_gcm allocates on this thread until
+ * srtp_gcm_capture_end(): around srtp_create(), which allocates a session's ciphers there and
+ * then. libsrtp2's streams for later SSRCs share their template's cipher, so the first one
+ * (the RTP cipher) is what every RTP packet of that srtp_t uses. *out stays zeroed when
+ * libsrtp2 keeps its own cipher (AES-CM profiles) or OpenSSL's was not installed. */
+void srtp_gcm_capture_begin(struct srtp_gcm_lines *out);
+void srtp_gcm_capture_end(void);
+/* start loading them (zeroed: nothing) */
+void srtp_gcm_prefetch(const struct srtp_gcm_lines *l);
+
 #endif

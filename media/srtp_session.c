@@ -29,6 +29,7 @@ enum { SRTP_SESSION_WINDOW = 1024 };  /* replay window, in packets */
 struct srtp_session {
 	srtp_t in, out;
 	enum srtp_profile_id profile;
+	struct srtp_gcm_lines in_lines, out_lines;  /* their RTP ciphers (borrowed addresses) */
 };
 
 typedef void (srtp_session_policy_h)(srtp_crypto_policy_t *p);
@@ -123,7 +124,7 @@ const char *srtp_session_profile_name(enum srtp_profile_id p)
 }
 
 static int srtp_session_create(srtp_t *ctx, const struct srtp_session_profile *sp,
-			       srtp_ssrc_type_t dir, const uint8_t *key)
+			       srtp_ssrc_type_t dir, const uint8_t *key, struct srtp_gcm_lines *lines)
 {
 	uint8_t k[sizeof(((struct srtp_keys *)0)->local)];
 	srtp_policy_t pol;
@@ -135,7 +136,9 @@ static int srtp_session_create(srtp_t *ctx, const struct srtp_session_profile *s
 	pol.key = k;
 	pol.window_size = SRTP_SESSION_WINDOW;
 	pol.allow_repeat_tx = 1;
+	srtp_gcm_capture_begin(lines);
 	int err = srtp_session_errno(srtp_create(ctx, &pol));
+	srtp_gcm_capture_end();
 	explicit_bzero(k, sizeof(k));
 	return err;
 }
@@ -163,9 +166,11 @@ int srtp_session_alloc(struct srtp_session **sp, const struct srtp_keys *keys)
 	if (!s)
 		return ENOMEM;
 	s->profile = p->id;
-	err = srtp_session_create(&s->out, p, ssrc_any_outbound, keys->local);
+	err = srtp_session_create(&s->out, p, ssrc_any_outbound, keys->local,
+					  &s->out_lines);
 	if (!err)
-		err = srtp_session_create(&s->in, p, ssrc_any_inbound, keys->remote);
+		err = srtp_session_create(&s->in, p, ssrc_any_inbound, keys->remote,
+					  &s->in_lines);
 	if (err) {
 		log_error("cannot create the %s SRTP contexts: %s", p->name, strerror(err));
 		mem_deref(s);
@@ -211,12 +216,20 @@ int srtp_session_protect_rtp(struct srtp_session *s, uint8_t *buf, size_t *len, 
 	return srtp_session_protect(s ? s->out : NULL, srtp_protect, buf, len, cap);
 }
 
-void srtp_session_prefetch(const struct srtp_session *s)
+void srtp_session_prefetch_in(const struct srtp_session *s)
 {
 	if (!s)
 		return;
 	__builtin_prefetch(s->in);    /* a prefetch never faults; libsrtp2 reads this line first */
+	srtp_gcm_prefetch(&s->in_lines);
+}
+
+void srtp_session_prefetch_out(const struct srtp_session *s)
+{
+	if (!s)
+		return;
 	__builtin_prefetch(s->out);
+	srtp_gcm_prefetch(&s->out_lines);
 }
 
 int srtp_session_unprotect_rtp(struct srtp_session *s, uint8_t *buf, size_t *len)

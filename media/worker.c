@@ -107,16 +107,24 @@ static void worker_dispatch(struct worker *w, uint8_t *buf, size_t len,
 }
 
 /* Every packet finds its leg's state cold (400 legs apart from the last one): look all the
- * batch's senders up first and start loading their state, so that the cache misses of the
- * batch overlap instead of coming one after another as each packet is handled. */
+ * batch's senders up first and load their state and their receivers' in waves
+ * (leg_prefetch_wave), so that the cache misses of the batch overlap instead of coming one
+ * after another as each packet is handled. A sender with several packets in a row is
+ * prefetched once. */
 static void worker_prefetch(struct worker *w, int n)
 {
+	const struct leg *src[WORKER_RX_BATCH];
+	int m = 0;
 	for (int i = 0; i < n; i++) {
-		struct leg *l;
+		const struct leg *l;
 		if (worker_kind(w->rx_buf[i], w->rx_msg[i].msg_len) == WORKER_RTP &&
-		    (l = addrmap_get(&w->addrs, (const struct sockaddr *)&w->rx_addr[i])))
-			leg_prefetch(l);
+		    (l = addrmap_get(&w->addrs, (const struct sockaddr *)&w->rx_addr[i])) &&
+		    (m == 0 || src[m - 1] != l))
+			src[m++] = l;
 	}
+	for (unsigned wave = 0; wave < LEG_PREFETCH_WAVES; wave++)
+		for (int j = 0; j < m; j++)
+			leg_prefetch_wave(src[j], wave);
 }
 
 /* media_batch_us: stay asleep until batch_us after this wake-up began, so that the next

@@ -158,8 +158,13 @@ static void test_wrap_and_oversize(void **state)
 	size_t len;
 	uint8_t big[2000] = {0};
 	assert_int_equal(rtx_ring_alloc(&r, 128, 1200, 50 * MS), 0);
-	for (uint32_t i = 0; i < 100; i++)
+	rtx_ring_prefetch_index(r);               /* empty: nothing to read beyond the ring */
+	rtx_ring_prefetch_arena(r);
+	for (uint32_t i = 0; i < 100; i++) {
 		put(r, (uint16_t)(65500 + i), i * MS);   /* 65500 .. 63 */
+		rtx_ring_prefetch_index(r);
+		rtx_ring_prefetch_arena(r);
+	}
 	for (uint32_t i = 0; i < 100; i++) {
 		uint16_t s = (uint16_t)(65500 + i);
 		assert_int_equal(rtx_ring_get(r, s, 500 * MS, &d, &len), 0);
@@ -220,8 +225,11 @@ static void test_arena_full(void **state)
 	size_t len;
 	uint8_t pkt[1500] = {0};
 	assert_int_equal(rtx_ring_alloc(&r, 64, 1500, 100 * MS), 0);
-	for (uint32_t i = 0; i < 300; i++)
+	for (uint32_t i = 0; i < 300; i++) {
+		rtx_ring_prefetch_index(r);   /* the worker's prefetch: reads only, any state */
+		rtx_ring_prefetch_arena(r);
 		rtx_ring_put(r, (uint16_t)i, pkt, 1500, i * 100);   /* 300 packets in 30 ms */
+	}
 	struct rtx_ring_stats st = stats(r);
 	assert_true(st.evicted_early > 0);
 	assert_int_equal(rtx_ring_get(r, 299, 40 * MS, &d, &len), 0);

@@ -242,6 +242,49 @@ static void test_cipher_block(void **state)
 	assert_null(srtp_gcm_type(16));
 }
 
+/* a capture records the first cipher allocated while it is open (srtp_create's RTP cipher),
+ * nothing after it ends, nothing for libsrtp2's own AES-CM; prefetching the lines is harmless */
+static void test_capture(void **state)
+{
+	const srtp_cipher_type_t *t = srtp_gcm_type(SRTP_AES_GCM_128_KEY_LEN_WSALT);
+	struct srtp_gcm_lines lines, after;
+	srtp_cipher_t *c1 = NULL, *c2 = NULL, *c3 = NULL;
+	(void)state;
+	srtp_gcm_capture_begin(&lines);
+	assert_int_equal(srtp_cipher_type_alloc(t, &c1, SRTP_AES_GCM_128_KEY_LEN_WSALT, 16), srtp_err_status_ok);
+	assert_int_equal(srtp_cipher_type_alloc(t, &c2, SRTP_AES_GCM_128_KEY_LEN_WSALT, 16), srtp_err_status_ok);
+	srtp_gcm_capture_end();
+	assert_ptr_equal(lines.block, c1);
+	assert_non_null(lines.evp_ctx);
+	after = lines;
+	assert_int_equal(srtp_cipher_type_alloc(t, &c3, SRTP_AES_GCM_128_KEY_LEN_WSALT, 16), srtp_err_status_ok);
+	assert_memory_equal(&after, &lines, sizeof(lines));
+	srtp_gcm_prefetch(&lines);
+	assert_int_equal(t->dealloc(c1), srtp_err_status_ok);
+	assert_int_equal(t->dealloc(c2), srtp_err_status_ok);
+	assert_int_equal(t->dealloc(c3), srtp_err_status_ok);
+
+	uint8_t key[SRTP_AES_GCM_256_KEY_LEN_WSALT] = {1, 2, 3};
+	srtp_t s;
+	srtp_gcm_capture_begin(&lines);
+	test_create(&s, &test_suites[0], ssrc_any_outbound, key);
+	srtp_gcm_capture_end();
+	assert_non_null(lines.block);
+	assert_non_null(lines.evp_ctx);
+	srtp_gcm_prefetch(&lines);
+	assert_int_equal(srtp_dealloc(s), srtp_err_status_ok);
+
+	static const struct test_suite cm = {"AES-CM", srtp_crypto_policy_set_rtp_default,
+					      SRTP_AES_ICM_128_KEY_LEN_WSALT, 10};
+	srtp_gcm_capture_begin(&lines);
+	test_create(&s, &cm, ssrc_any_inbound, key);
+	srtp_gcm_capture_end();
+	assert_null(lines.block);
+	assert_null(lines.evp_ctx);
+	srtp_gcm_prefetch(&lines);
+	assert_int_equal(srtp_dealloc(s), srtp_err_status_ok);
+}
+
 static void test_install_twice(void **state)
 {
 	(void)state;
@@ -256,6 +299,7 @@ int main(void)
 		cmocka_unit_test(test_same_bytes),
 		cmocka_unit_test(test_tamper),
 		cmocka_unit_test(test_cipher_block),
+		cmocka_unit_test(test_capture),
 		cmocka_unit_test(test_install_twice),
 	};
 	return cmocka_run_group_tests(tests, test_setup, test_teardown);

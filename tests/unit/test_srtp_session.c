@@ -344,6 +344,8 @@ static void run_profile(enum srtp_profile_id profile)
 {
 	struct srtp_session *srv = NULL, *cli = NULL;
 	pair_for(profile, &srv, &cli);
+	srtp_session_prefetch_in(srv);       /* reads only the session: harmless at any time */
+	srtp_session_prefetch_out(cli);
 	both_ways(srv, cli);
 	own_packet_rejected(srv);
 	tamper_and_replay(srv, cli);
@@ -387,6 +389,8 @@ static void test_bad_arguments(void **state)
 	assert_null(s);
 	assert_int_equal(srtp_session_protect_rtp(NULL, buf, &len, sizeof(buf)), EINVAL);
 	assert_int_equal(srtp_session_unprotect_rtcp(NULL, buf, &len), EINVAL);
+	srtp_session_prefetch_in(NULL);
+	srtp_session_prefetch_out(NULL);
 	assert_string_equal(srtp_session_profile_name(SRTP_PROFILE_AEAD_AES_128_GCM),
 			    "AEAD_AES_128_GCM");
 	assert_string_equal(srtp_session_profile_name(SRTP_PROFILE_AES128_CM_SHA1_80),
