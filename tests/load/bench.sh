@@ -124,6 +124,9 @@ machine() {
 	echo "janus: $(janus --version 2>/dev/null | head -1)"
 	echo "rapport: $(git -C "$SRC" describe --always --dirty 2>/dev/null || echo unknown)"
 	echo "load: $(cut -d' ' -f1-3 /proc/loadavg) (load average before the run)"
+	# what a wake-up costs on a VM depends on it (docs/performance.md, "halt polling")
+	echo "cpuidle: $(cat /sys/devices/system/cpu/cpuidle/current_driver 2>/dev/null || echo none)," \
+		"guest_halt_poll_ns $(cat /sys/module/haltpoll/parameters/guest_halt_poll_ns 2>/dev/null || echo n/a)"
 	echo "priorities: relay '${RELAY_PRIO[*]}', generator '${GEN_PRIO[*]}'; janus event_loops $JANUS_LOOPS"
 }
 
