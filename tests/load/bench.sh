@@ -41,7 +41,6 @@ OUT=""
 RT=default
 JANUS_LOOPS=0           # Janus's default: an event loop thread per handle
 GEN_OPTS=()             # more loadgen options (e.g. --legs-per-socket 1)
-LOSS_LIMIT=0.1          # percent
 RAPPORT_PORT=18080
 JANUS_PORT=18188
 AGENT_PASS=bench-$$
