@@ -16,17 +16,15 @@
 // the loss. Also: /api/calls answers 401 without the bearer token. A run during which the
 // shared machine was visibly starved (see STARVED_*) is run once more.
 
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import readline from 'node:readline';
 import {
   runTest, log, fail, waitFor, sleep, callStats, formatCallStats, rawStats, Rapportd,
   redirectMediaCandidates,
 } from './lib/harness.mjs';
+import { bweStartImpair } from './lib/bwe.mjs';
 
-const IMPAIR = process.env.RAPPORT_IMPAIR;
-const IMPAIR_ARGS = ['--up-loss', '5', '--up-delay', '30', '--up-jitter', '30', '--seed', '4242'];
+const IMPAIR_ARGS = ['--up-loss', '5', '--up-delay', '30', '--up-jitter', '30'];
 // The customer's sender is held at HOLD_VIDEO_KBPS or more (x-google-min-bitrate in the answer
 // it gets), the same in both runs, so that both carry the same video and the comparison is
 // about repair, not congestion control. (Before f427531 the relay's REMB, fed the uplink's
@@ -52,30 +50,7 @@ const CUSTOMER_NAME = 'Ivy Impaired';
 /* ------------------------------------------------------------------ rapport-impair */
 
 async function startImpair(t, target) {
-  if (!IMPAIR) fail('no rapport-impair: set RAPPORT_IMPAIR=/path/to/rapport-impair (ctest does)');
-  const args = ['--listen', '127.0.0.1:0', '--target', `127.0.0.1:${target}`, ...IMPAIR_ARGS];
-  log(`starting ${IMPAIR} ${args.join(' ')}`);
-  const proc = spawn(IMPAIR, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const imp = { proc, lines: [], counters: {} };
-  imp.exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
-  readline.createInterface({ input: proc.stdout }).on('line', (line) => {
-    imp.lines.push(line);
-    const m = /^impair (up|down) (.*)$/.exec(line);
-    if (m) imp.counters[m[1]] = Object.fromEntries(m[2].split(' ').map((kv) => kv.split('=')).map(([k, v]) => [k, Number(v)]));
-  });
-  imp.stop = async () => {
-    if (imp.stopped) return;
-    imp.stopped = true;
-    proc.kill('SIGTERM');
-    const info = await Promise.race([imp.exited, sleep(5000).then(() => null)]);
-    if (!info) proc.kill('SIGKILL');
-  };
-  t.defer(imp.stop);
-  await waitFor('rapport-impair to say where it listens', () => {
-    const l = imp.lines.find((x) => x.startsWith('impair listening '));
-    if (l) imp.port = Number(l.split(':').pop());
-    return imp.port;
-  }, { timeoutMs: 5000, intervalMs: 50 });
+  const imp = await bweStartImpair(t, target, IMPAIR_ARGS);   // seeded there (4242)
   log(`rapport-impair listening on 127.0.0.1:${imp.port}, relaying to rapportd's 127.0.0.1:${target}`);
   return imp;
 }
