@@ -453,10 +453,10 @@ static void jb_accept(struct jb *jb, struct jb_slot *s, const struct jb_pkt *p,
 	s->state = JB_S_HAVE;
 	s->orig = !p->rtx;
 	jb->st.received++;
-	if (!p->rtx)
+	if (!p->rtx) {
 		jb->originals++;
-	if (!p->rtx)
 		jb_jitter_update(jb, p->ts, now_us);
+	}
 	if (!jb->cfg.slot_cap)
 		return;
 	jb_play_put(jb, s, p, now_us, newest);

@@ -55,7 +55,6 @@ void reorder_add(struct reorder *r, uint64_t late_us, uint64_t now_us)
 	uint64_t b = late_us / REORDER_BUCKET_US;
 	r->w[b < REORDER_BUCKETS ? b : REORDER_BUCKETS - 1] += REORDER_ONE;
 	r->total += REORDER_ONE;
-	r->samples++;
 	if (r->total > REORDER_WINDOW * REORDER_ONE)
 		reorder_halve(r, 1);
 	reorder_update(r);

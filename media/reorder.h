@@ -27,7 +27,6 @@ struct reorder {
 	uint32_t total;
 	uint64_t decay_us;            /* time of the last time halving */
 	uint32_t wait_us;             /* the percentile, cached; 0 without evidence */
-	uint64_t samples;             /* all samples ever added */
 };
 
 void reorder_init(struct reorder *r, uint64_t now_us);
