@@ -16,7 +16,9 @@
 
 import os from 'node:os';
 import { runTest, log, fail } from './lib/harness.mjs';
-import { bweRelayCall } from './lib/bwe.mjs';
+import {
+  bweRelayCall, STARVED_CONTROL_FROZEN_S, STARVED_CONTROL_FRAMES, CAMERA_FPS, RETRY_BUDGET_MS,
+} from './lib/bwe.mjs';
 
 const COND = 'both';              // lib/bwe.mjs BWE_CONDITIONS: --up-loss 5 --up-delay 30 --up-jitter 30
 const MEASURE_SECONDS = 18;       // of media, sampled once a second, after the agent's first frames
@@ -25,13 +27,7 @@ const TAIL_SECONDS = 6;           // the figures asserted: the samples of the me
 // 0.6x the lowest of the fixed code's runs here (424 and 349; docs/performance.md has them).
 const MIN_AOB_KBPS = 250;
 const MIN_SENT_KBPS = 150;
-// Starved: the control (agent -> customer, not impaired) frozen this long in all, or fewer
-// frames decoded than this share of the camera's over the measure.
-const STARVED_CONTROL_FROZEN_S = 2;
-const STARVED_CONTROL_FRAMES = 0.6;
-const CAMERA_FPS = 20;
 const TEST_START = Date.now();
-const RETRY_BUDGET_MS = 150000;   // ctest gives the test 180 s
 
 function starvation(r) {
   const c = r.control;

@@ -22,7 +22,9 @@ import {
   runTest, log, fail, waitFor, sleep, callStats, formatCallStats, rawStats, Rapportd,
   redirectMediaCandidates,
 } from './lib/harness.mjs';
-import { bweStartImpair } from './lib/bwe.mjs';
+import {
+  bweStartImpair, STARVED_CONTROL_FROZEN_S, STARVED_CONTROL_FRAMES, CAMERA_FPS, RETRY_BUDGET_MS,
+} from './lib/bwe.mjs';
 
 const IMPAIR_ARGS = ['--up-loss', '5', '--up-delay', '30', '--up-jitter', '30'];
 // The customer's sender is held at HOLD_VIDEO_KBPS or more (x-google-min-bitrate in the answer
@@ -39,12 +41,9 @@ const SETTLE_MS = 1500;           // after the customer's video stops, before th
 // about repair, and is run again once. The control is the other direction, which nothing
 // impairs: the agent's video as the customer's browser decodes it (frozen this long in all, or
 // fewer frames than this share of the camera's), and the relay's round trip to the agent.
-const STARVED_CONTROL_FROZEN_S = 2;
-const STARVED_CONTROL_FRAMES = 0.6;
-const CAMERA_FPS = 20;
+// (thresholds: lib/bwe.mjs, STARVED_*)
 const STARVED_RTT_US = 150000;
 const TEST_START = Date.now();
-const RETRY_BUDGET_MS = 150000;   // ctest gives the test 180 s
 const CUSTOMER_NAME = 'Ivy Impaired';
 
 /* ------------------------------------------------------------------ rapport-impair */

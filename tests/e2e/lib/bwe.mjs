@@ -15,6 +15,15 @@ import {
 const IMPAIR = process.env.RAPPORT_IMPAIR;
 
 // rapport-impair's options per named condition of the uplink (client -> target only).
+// A starved machine, for the tests that run a call on an impaired uplink (impair_test,
+// bwe_test): the control is the direction nothing impairs (the agent's video at the customer);
+// frozen this long in all, or fewer frames decoded than this share of the camera's, says the
+// run measured the machine, and it is run once more if that fits in the retry budget.
+export const STARVED_CONTROL_FROZEN_S = 2;
+export const STARVED_CONTROL_FRAMES = 0.6;
+export const CAMERA_FPS = 20;
+export const RETRY_BUDGET_MS = 150000;   // ctest gives these tests 180 s
+
 export const BWE_CONDITIONS = {
   none: [],
   loss: ['--up-loss', '5'],
